@@ -1,0 +1,69 @@
+# Shared helpers for the shell test groups; source it, do not run it.
+#
+# A test group prints one line per test: "PASS name", "FAIL name: why" or
+# "SKIP name: reason", and exits non-zero when any test failed. tests/run
+# counts those lines.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# config.mk names the fio the engine was built against; use that one.
+if [ -z "${FIO:-}" ] && [ -f "$TOP/config.mk" ]; then
+	FIO=$(sed -n 's/^FIO_BIN *:\?= *//p' "$TOP/config.mk")
+fi
+FIO=${FIO:-$TOP/build/fio/fio}
+ENGINE=${ENGINE:-$TOP/engine/dmabuf.so}
+PYTHON=${PYTHON:-/usr/bin/python3}
+T_FAILED=0
+
+t_pass() { echo "PASS $1"; }
+t_fail() { echo "FAIL $1: $2"; T_FAILED=1; }
+t_skip() { echo "SKIP $1: $2"; }
+
+# fio_ok NAME LOG JSON: judge a finished fio run. fio can exit 0 with
+# "error": 0 after a job died by a signal, so look at stderr and total_ios too.
+fio_ok() {
+	local name=$1 log=$2 json=$3 why
+	if grep -q "got signal" "$log"; then
+		t_fail "$name" "fio job died by a signal: $(grep -m1 'got signal' "$log")"
+		return 1
+	fi
+	if ! why=$("$PYTHON" "$TOP/tests/fio-check" "$json" 2>&1); then
+		t_fail "$name" "$why; $(grep -m2 -iE 'error|fail|verify' "$log" | tr '\n' ' ')"
+		return 1
+	fi
+	t_pass "$name"
+}
+
+# fio_run NAME ARGS...: run fio with JSON output into $T_TMP and judge it.
+fio_run() {
+	local name=$1 rc
+	shift
+	local base="$T_TMP/${name//[^A-Za-z0-9_.-]/_}"
+	"$FIO" --output-format=json --output="$base.json" "$@" >"$base.log" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		t_fail "$name" "fio exited $rc: $(grep -v '^$' "$base.log" | tail -n 3 | tr '\n' ' ')"
+		return 1
+	fi
+	fio_ok "$name" "$base.log" "$base.json"
+}
+
+# fio_must_fail NAME PATTERN ARGS...: fio must exit non-zero and print PATTERN.
+fio_must_fail() {
+	local name=$1 pattern=$2 rc
+	shift 2
+	local log="$T_TMP/${name//[^A-Za-z0-9_.-]/_}.log"
+	"$FIO" "$@" >"$log" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		t_fail "$name" "fio exited 0, expected an error matching '$pattern'"
+	elif ! grep -qE -- "$pattern" "$log"; then
+		t_fail "$name" "no '$pattern' in: $(tail -n 3 "$log" | tr '\n' ' ')"
+	else
+		t_pass "$name"
+	fi
+}
+
+t_tmpdir() {
+	T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/fio-dmabuf-test.XXXXXX")
+	trap 'rm -rf "$T_TMP"' EXIT
+}

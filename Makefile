@@ -1,0 +1,89 @@
+# fio-dmabuf: a fio external ioengine for io_uring dma-buf registered buffers.
+# `make help` lists the targets.
+
+TOP := $(CURDIR)
+DEPS_STAMP := build/.deps-stamp
+
+# config.mk comes from ./configure; make runs it when it is missing, except
+# for the goals below, which need neither packages nor fio.
+NOCONFIG_GOALS := help deps clean distclean uninstall
+ifneq ($(filter-out $(NOCONFIG_GOALS),$(or $(MAKECMDGOALS),all)),)
+-include config.mk
+endif
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+FIO_CFLAGS = -include $(FIO_SRC)/config-host.h -isystem $(FIO_SRC) \
+	-D_GNU_SOURCE -D_LARGEFILE_SOURCE -D_FILE_OFFSET_BITS=64 -DFIO_INTERNAL
+ENGINE_VERSION := $(shell git -C $(TOP) describe --always --dirty 2>/dev/null || echo unknown)
+
+ENGINE_SRCS := $(wildcard engine/*.c)
+ENGINE_OBJS := $(ENGINE_SRCS:engine/%.c=build/engine/%.o)
+ENGINE := engine/dmabuf.so
+
+PYTHON := /usr/bin/python3
+export FIO := $(FIO_BIN)
+
+.PHONY: all deps test check bench-overhead install uninstall clean distclean help
+
+all: $(ENGINE)
+
+help:
+	@echo "fio-dmabuf targets:"
+	@echo "  make                 build engine/dmabuf.so (installs packages, fetches and builds fio on first use)"
+	@echo "  make deps            install the Debian packages in scripts/debian-packages (as root)"
+	@echo "  make test            build, then run every test group (tests/run); ends with a summary line"
+	@echo "  make test-GROUP      one group: test-engine, test-analysis, test-matrix, test-vm"
+	@echo "  make check           static checks: cppcheck on the C sources"
+	@echo "  make bench-overhead  engine (mem) vs fio's io_uring engine, CPU per I/O (scripts/bench-overhead)"
+	@echo "  make install         install dmabuf.so into \$$PREFIX/lib ($(PREFIX)/lib) and run ldconfig"
+	@echo "  make uninstall       remove it again"
+	@echo "  make clean           remove the engine build; distclean also removes build/ (fio) and config.mk"
+
+$(DEPS_STAMP): scripts/debian-packages scripts/install-deps
+	scripts/install-deps
+	@mkdir -p $(@D) && touch $@
+
+deps: $(DEPS_STAMP)
+
+config.mk: $(DEPS_STAMP) configure
+	./configure
+
+build/engine/%.o: engine/%.c config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -MMD -MP $(FIO_CFLAGS) $(URING_CFLAGS) \
+		-DFIO_DMABUF_FIO_VERSION='"$(FIO_VERSION)"' \
+		-DFIO_DMABUF_VERSION='"$(ENGINE_VERSION)"' -c -o $@ $<
+
+$(ENGINE): $(ENGINE_OBJS)
+	$(CC) $(CFLAGS) -shared -o $@ $^ $(URING_LIBS)
+
+-include $(ENGINE_OBJS:.o=.d)
+
+test: all
+	tests/run
+
+test-%: all
+	tests/run $*
+
+check: config.mk
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem --std=c11 \
+		-D__linux__ -DFIO_DMABUF_FIO_VERSION='"check"' -I engine $(ENGINE_SRCS)
+
+bench-overhead: all
+	scripts/bench-overhead
+
+install: all
+	install -D -m 0755 $(ENGINE) $(DESTDIR)$(PREFIX)/lib/dmabuf.so
+	[ -n "$(DESTDIR)" ] || ldconfig
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/dmabuf.so
+	[ -n "$(DESTDIR)" ] || ldconfig
+
+clean:
+	rm -rf build/engine $(ENGINE)
+
+distclean: clean
+	rm -rf build config.mk

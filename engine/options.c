@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The engine's options, listed by fio --enghelp. Names follow fio's own
+ * io_uring engine where they mean the same thing. Values are checked while
+ * fio parses them, so a bad job fails before any I/O (and under
+ * --parse-only).
+ */
+#include <unistd.h>
+
+#include "engine.h"
+#include "optgroup.h"
+#include "source.h"
+
+static int source_cb(void *data, const char *str)
+{
+	const char *arg;
+
+	(void)data;
+	if (!source_find(str, &arg)) {
+		log_err(DMABUF_LOG_PREFIX "unknown dmabuf_source '%s' (this build has: %s)\n",
+			str, source_names());
+		return 1;
+	}
+	return 0;
+}
+
+static int sqpoll_cpu_cb(void *data, unsigned long long *val)
+{
+	struct dmabuf_options *o = data;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+
+	if (ncpu > 0 && *val >= (unsigned long long)ncpu) {
+		log_err(DMABUF_LOG_PREFIX "sqthread_poll_cpu=%llu: this machine has CPUs 0-%ld\n",
+			*val, ncpu - 1);
+		return 1;
+	}
+	o->sqpoll_cpu = *val;
+	o->sqpoll_cpu_set = 1;
+	return 0;
+}
+
+struct fio_option dmabuf_options_table[] = {
+	{
+		.name	= "dmabuf_source",
+		.lname	= "Buffer source",
+		.type	= FIO_OPT_STR_STORE,
+		.off1	= offsetof(struct dmabuf_options, source),
+		.cb	= source_cb,
+		.def	= "mem",
+		.help	= "Where I/O buffers come from: mem (anonymous host memory)",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "hugepage",
+		.lname	= "Huge pages",
+		.type	= FIO_OPT_BOOL,
+		.off1	= offsetof(struct dmabuf_options, hugepage),
+		.def	= "0",
+		.help	= "Back the buffers with huge pages (reserve them in /proc/sys/vm/nr_hugepages)",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "hipri",
+		.lname	= "High priority (polled I/O)",
+		.type	= FIO_OPT_STR_SET,
+		.off1	= offsetof(struct dmabuf_options, hipri),
+		.help	= "Use polled I/O completions (IORING_SETUP_IOPOLL)",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "sqthread_poll",
+		.lname	= "Kernel SQ thread polling",
+		.type	= FIO_OPT_STR_SET,
+		.off1	= offsetof(struct dmabuf_options, sqpoll),
+		.help	= "Offload submission to a kernel thread (IORING_SETUP_SQPOLL); implies registerfiles",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "sqthread_poll_cpu",
+		.lname	= "SQ thread poll CPU",
+		.type	= FIO_OPT_INT,
+		.cb	= sqpoll_cpu_cb,
+		.minval	= 0,
+		.help	= "CPU the SQ polling thread is bound to (with sqthread_poll)",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "registerfiles",
+		.lname	= "Register file set",
+		.type	= FIO_OPT_STR_SET,
+		.off1	= offsetof(struct dmabuf_options, registerfiles),
+		.help	= "Register the job's files with the ring (IOSQE_FIXED_FILE)",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "nowait",
+		.lname	= "RWF_NOWAIT",
+		.type	= FIO_OPT_BOOL,
+		.off1	= offsetof(struct dmabuf_options, nowait),
+		.def	= "0",
+		.help	= "Issue reads and writes with RWF_NOWAIT (-EAGAIN is reissued, see eagain_retries)",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "force_async",
+		.lname	= "Force async",
+		.type	= FIO_OPT_INT,
+		.off1	= offsetof(struct dmabuf_options, force_async),
+		.minval	= 0,
+		.def	= "0",
+		.help	= "Set IOSQE_ASYNC on every Nth request (0: never)",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "eagain_retries",
+		.lname	= "-EAGAIN reissue limit",
+		.type	= FIO_OPT_INT,
+		.off1	= offsetof(struct dmabuf_options, eagain_retries),
+		.minval	= 0,
+		.maxval	= 1000000,
+		.def	= "16",
+		.help	= "Reissue an I/O that completes with -EAGAIN at most this many times, then fail it",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= NULL,
+	},
+};

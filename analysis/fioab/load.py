@@ -1,0 +1,394 @@
+"""Read and validate a result directory and the fio json+ files in it.
+
+Everything that is wrong with an input raises LoadError naming the file and
+the problem; nothing is skipped silently. The numbers kept per run are the
+ones the statistics need (see Run).
+"""
+import json
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# the parts of a cell that identify it; repeats of one cell are replicates
+CELL_KEYS = ("arm", "source", "pattern", "bs", "iodepth", "numjobs")
+STATUSES = ("ok", "skipped", "failed")
+DDIRS = ("read", "write", "trim")   # "sync" holds fsyncs, not data I/Os
+META_SCHEMA = 1
+
+
+class LoadError(Exception):
+    """A result file is missing, truncated, malformed or not what it claims."""
+
+    def __init__(self, path, problem):
+        super().__init__("%s: %s" % (path, problem))
+        self.path = path
+        self.problem = problem
+
+
+@dataclass
+class Run:
+    """One fio invocation (one replicate of one cell), all jobs summed."""
+    run_id: str
+    cell: tuple            # values of CELL_KEYS
+    repeat: int
+    order: int
+    ios: int               # data I/Os completed, all jobs and directions
+    cpu_s: float           # (usr+sys)/100 * job_runtime, summed over jobs
+    ctx: int               # context switches, summed over jobs
+    iops: float            # summed over jobs (they run concurrently)
+    bw_bytes: float        # B/s, summed over jobs
+    runtime_ms: int        # longest direction runtime of any job
+    lat_kind: str          # "lat" (submit to completion) or "clat"
+    lat_n: int             # latency samples
+    lat_sum_ns: float      # sum of latencies (mean * N, summed exactly)
+    bin_ns: np.ndarray     # json+ bin values (bucket midpoints), sorted
+    bin_count: np.ndarray  # counts per bin, pooled over jobs and directions
+    fio_pct: list = field(default_factory=list)  # fio's own percentiles per job/ddir
+    fio_version: str = ""
+    path: str = ""
+
+    @property
+    def cpu_ns_per_io(self):
+        return self.cpu_s * 1e9 / self.ios
+
+    @property
+    def ctx_per_io(self):
+        return self.ctx / self.ios
+
+    @property
+    def lat_mean_ns(self):
+        return self.lat_sum_ns / self.lat_n
+
+
+@dataclass
+class Entry:
+    """One runs/<run_id> directory as the runner described it."""
+    run_id: str
+    cell: tuple
+    repeat: int
+    order: int
+    status: str
+    reason: object
+    run: object = None     # Run when status is ok
+
+
+@dataclass
+class ResultSet:
+    path: str
+    meta: dict
+    entries: list
+    warnings: list = field(default_factory=list)
+
+    @property
+    def runs(self):
+        return [e.run for e in self.entries if e.run is not None]
+
+
+def cell_dict(cell):
+    return dict(zip(CELL_KEYS, cell))
+
+
+def cell_label(cell, short=False):
+    c = cell_dict(cell)
+    bs = fmt_size(c["bs"])
+    s = "%s%s %s %s QD%d" % (c["arm"], "/" + c["source"] if c["source"] else "",
+                             c["pattern"], bs, c["iodepth"])
+    if c["numjobs"] != 1 or not short:
+        s += " nj%d" % c["numjobs"]
+    return s
+
+
+def fmt_size(n):
+    for unit, div in (("M", 1 << 20), ("k", 1 << 10)):
+        if n >= div and n % div == 0:
+            return "%d%s" % (n // div, unit)
+    return str(n)
+
+
+def _read_json(path, what):
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise LoadError(path, "missing (%s expected here)" % what)
+    except OSError as e:
+        raise LoadError(path, "cannot read: %s" % e.strerror)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise LoadError(path, "not UTF-8 text (byte %d): not a %s" % (e.start, what))
+    if not text.strip():
+        raise LoadError(path, "empty file (expected %s)" % what)
+    return text
+
+
+def _parse(path, text, what):
+    dec = json.JSONDecoder()
+    try:
+        doc, end = dec.raw_decode(text)
+    except json.JSONDecodeError as e:
+        # a document cut short fails at (or right before) the end of the text
+        if e.pos >= len(text.rstrip()) - 1:
+            raise LoadError(path, "truncated JSON: the %s ends early (line %d, "
+                            "column %d: %s)" % (what, e.lineno, e.colno, e.msg))
+        raise LoadError(path, "malformed JSON at line %d, column %d: %s"
+                        % (e.lineno, e.colno, e.msg))
+    rest = text[end:].strip()
+    if rest:
+        raise LoadError(path, "extra data after the JSON document (%d more "
+                        "characters; concatenated --status-interval dumps?)" % len(rest))
+    return doc
+
+
+def load_json(path, what):
+    return _parse(path, _read_json(path, what), what)
+
+
+def _need(path, obj, key, types, where):
+    if not isinstance(obj, dict) or key not in obj:
+        raise LoadError(path, "%s has no '%s'" % (where, key))
+    v = obj[key]
+    if isinstance(v, bool) or not isinstance(v, types):
+        raise LoadError(path, "%s '%s' is %r, expected %s"
+                        % (where, key, v, "/".join(t.__name__ for t in
+                                                   (types if isinstance(types, tuple) else (types,)))))
+    return v
+
+
+def parse_size(s):
+    """fio size string ("4k", "64K", "1m", "4096") to bytes; kb_base 1024."""
+    s = str(s).strip().lower()
+    mult = 1
+    for suf, m in (("kib", 1 << 10), ("mib", 1 << 20), ("gib", 1 << 30),
+                   ("kb", 1 << 10), ("mb", 1 << 20), ("gb", 1 << 30),
+                   ("k", 1 << 10), ("m", 1 << 20), ("g", 1 << 30), ("b", 1)):
+        if s.endswith(suf):
+            mult, s = m, s[:-len(suf)]
+            break
+    try:
+        return int(float(s) * mult)
+    except ValueError:
+        return None
+
+
+def _check_options(path, jobs, doc, cell):
+    """Cross-check the explicitly set fio options against cell.json."""
+    glob = doc.get("global options") or {}
+    for i, job in enumerate(jobs):
+        opts = dict(glob)
+        opts.update(job.get("job options") or {})
+        c = cell_dict(cell)
+        if "rw" in opts or "readwrite" in opts:
+            rw = opts.get("rw", opts.get("readwrite"))
+            if rw != c["pattern"]:
+                raise LoadError(path, "jobs[%d] ran rw=%s but cell.json says "
+                                "pattern %s" % (i, rw, c["pattern"]))
+        if "bs" in opts and "," not in opts["bs"] and ":" not in opts["bs"]:
+            bs = parse_size(opts["bs"])
+            if bs is not None and bs != c["bs"]:
+                raise LoadError(path, "jobs[%d] ran bs=%s but cell.json says "
+                                "bs %d" % (i, opts["bs"], c["bs"]))
+        if "iodepth" in opts:
+            try:
+                qd = int(opts["iodepth"])
+            except ValueError:
+                qd = None
+            if qd is not None and qd != c["iodepth"]:
+                raise LoadError(path, "jobs[%d] ran iodepth=%s but cell.json "
+                                "says iodepth %d" % (i, opts["iodepth"], c["iodepth"]))
+
+
+def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0):
+    """Turn one parsed fio json+ document into a Run (all jobs summed)."""
+    if not isinstance(doc, dict):
+        raise LoadError(path, "not fio output: the JSON is a %s, not an object"
+                        % type(doc).__name__)
+    if "client_stats" in doc and "jobs" not in doc:
+        raise LoadError(path, "fio client/server output (client_stats) is not "
+                        "supported; run fio locally")
+    if "fio version" not in doc or "jobs" not in doc:
+        raise LoadError(path, "not fio JSON output (no 'fio version' and "
+                        "'jobs'); a foreign file?")
+    jobs = doc["jobs"]
+    if not isinstance(jobs, list) or not jobs:
+        raise LoadError(path, "fio output has no jobs")
+    if cell is not None:
+        _check_options(path, jobs, doc, cell)
+    ios = ctx = runtime_ms = lat_n = 0
+    cpu_s = iops = bw = lat_sum = 0.0
+    kinds = set()
+    bins = []
+    fio_pct = []
+    for i, job in enumerate(jobs):
+        where = "jobs[%d]" % i
+        if not isinstance(job, dict):
+            raise LoadError(path, "%s is not an object" % where)
+        err = _need(path, job, "error", int, where)
+        if err != 0:
+            raise LoadError(path, "%s (%s) ended with error %d"
+                            % (where, job.get("jobname"), err))
+        jr = _need(path, job, "job_runtime", int, where)
+        usr = _need(path, job, "usr_cpu", (int, float), where)
+        sys_ = _need(path, job, "sys_cpu", (int, float), where)
+        ctx += _need(path, job, "ctx", int, where)
+        cpu_s += (usr + sys_) / 100.0 * jr / 1000.0
+        # pick the latency kind once per job: lat if its bins are there
+        has = {k: any(isinstance(job.get(d), dict) and
+                      isinstance(job[d].get(k + "_ns"), dict) and
+                      "bins" in job[d][k + "_ns"] and job[d].get("total_ios")
+                      for d in DDIRS) for k in ("lat", "clat")}
+        kind = "lat" if has["lat"] else "clat" if has["clat"] else None
+        job_ios = 0
+        for d in DDIRS:
+            dd = job.get(d)
+            if dd is None:
+                continue
+            w = "%s.%s" % (where, d)
+            n = _need(path, dd, "total_ios", int, w)
+            if n == 0:
+                continue
+            job_ios += n
+            iops += _need(path, dd, "iops", (int, float), w)
+            bw += _need(path, dd, "bw_bytes", (int, float), w)
+            runtime_ms = max(runtime_ms, _need(path, dd, "runtime", int, w))
+            if kind is None:
+                raise LoadError(path, "%s has no latency bins: run fio with "
+                                "--output-format=json+ (and lat_percentiles=1)" % w)
+            lat = _need(path, dd, kind + "_ns", dict, w)
+            ln = _need(path, lat, "N", int, "%s.%s_ns" % (w, kind))
+            mean = _need(path, lat, "mean", (int, float), "%s.%s_ns" % (w, kind))
+            b = _need(path, lat, "bins", dict, "%s.%s_ns" % (w, kind))
+            try:
+                keys = np.fromiter((int(k) for k in b), dtype=np.int64, count=len(b))
+                counts = np.fromiter(b.values(), dtype=np.int64, count=len(b))
+            except (ValueError, TypeError):
+                raise LoadError(path, "%s.%s_ns.bins has a non-integer key or count"
+                                % (w, kind))
+            if counts.sum() != ln:
+                raise LoadError(path, "%s.%s_ns: bins hold %d samples but N is %d "
+                                "(edited or corrupt file?)" % (w, kind, counts.sum(), ln))
+            if (counts < 0).any():
+                raise LoadError(path, "%s.%s_ns.bins has a negative count" % (w, kind))
+            bins.append((keys, counts))
+            lat_n += ln
+            lat_sum += mean * ln
+            kinds.add(kind)
+            pct = lat.get("percentile")
+            if isinstance(pct, dict):
+                fio_pct.append({"job": i, "ddir": d, "kind": kind,
+                                "percentile": {float(k): v for k, v in pct.items()}})
+        if job_ios == 0:
+            raise LoadError(path, "%s completed no I/O" % where)
+        ios += job_ios
+    if len(kinds) > 1:
+        raise LoadError(path, "jobs mix lat and clat latency bins")
+    keys = np.concatenate([k for k, _ in bins])
+    counts = np.concatenate([c for _, c in bins])
+    if len(bins) > 1:
+        keys, inv = np.unique(keys, return_inverse=True)
+        counts = np.bincount(inv, weights=counts, minlength=len(keys)).astype(np.int64)
+    else:
+        order_ = np.argsort(keys, kind="stable")
+        keys, counts = keys[order_], counts[order_]
+    return Run(run_id=run_id, cell=cell, repeat=repeat, order=order, ios=ios,
+               cpu_s=cpu_s, ctx=ctx, iops=iops, bw_bytes=bw,
+               runtime_ms=runtime_ms, lat_kind=kinds.pop(), lat_n=lat_n,
+               lat_sum_ns=lat_sum, bin_ns=keys, bin_count=counts,
+               fio_pct=fio_pct, fio_version=str(doc["fio version"]), path=path)
+
+
+def load_fio(path, cell=None, **kw):
+    return parse_fio(path, load_json(path, "fio json+ output"), cell, **kw)
+
+
+def _parse_cell(path, c):
+    if not isinstance(c, dict):
+        raise LoadError(path, "cell.json is not an object")
+    vals = []
+    for k in CELL_KEYS:
+        if k not in c:
+            raise LoadError(path, "cell.json has no '%s'" % k)
+        v = c[k]
+        if k in ("arm", "pattern"):
+            ok = isinstance(v, str) and v
+        elif k == "source":
+            ok = v is None or (isinstance(v, str) and v)
+        else:
+            ok = isinstance(v, int) and not isinstance(v, bool) and v > 0
+        if not ok:
+            raise LoadError(path, "cell.json '%s' is %r" % (k, v))
+        vals.append(v)
+    st = c.get("status")
+    if st not in STATUSES:
+        raise LoadError(path, "cell.json 'status' is %r, expected one of %s"
+                        % (st, ", ".join(STATUSES)))
+    rep = c.get("repeat", 0)
+    order = c.get("order", 0)
+    for k, v in (("repeat", rep), ("order", order)):
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise LoadError(path, "cell.json '%s' is %r" % (k, v))
+    return tuple(vals), rep, order, st, c.get("reason")
+
+
+def load_meta(path):
+    meta = load_json(path, "meta.json")
+    if not isinstance(meta, dict):
+        raise LoadError(path, "meta.json is not an object")
+    if meta.get("schema") != META_SCHEMA:
+        raise LoadError(path, "unknown schema %r (this analysis reads schema %d)"
+                        % (meta.get("schema"), META_SCHEMA))
+    for k in ("name", "emulated"):
+        if k not in meta:
+            raise LoadError(path, "meta.json has no '%s'" % k)
+    if not isinstance(meta["emulated"], bool):
+        raise LoadError(path, "meta.json 'emulated' is %r, expected true or false"
+                        % (meta["emulated"],))
+    return meta
+
+
+def load_results(root):
+    """Load RESULTS/ (meta.json + runs/*/cell.json [+ fio.json])."""
+    if not os.path.isdir(root):
+        raise LoadError(root, "not a directory")
+    meta = load_meta(os.path.join(root, "meta.json"))
+    runs_dir = os.path.join(root, "runs")
+    if not os.path.isdir(runs_dir):
+        raise LoadError(runs_dir, "missing: no runs/ directory in the result set")
+    entries = []
+    warnings = []
+    seen = {}
+    versions = set()
+    for run_id in sorted(os.listdir(runs_dir)):
+        d = os.path.join(runs_dir, run_id)
+        if not os.path.isdir(d):
+            continue
+        cpath = os.path.join(d, "cell.json")
+        cell, rep, order, st, reason = _parse_cell(cpath, load_json(cpath, "cell.json"))
+        key = (cell, rep)
+        if key in seen:
+            raise LoadError(cpath, "repeat %d of this cell also in runs/%s"
+                            % (rep, seen[key]))
+        seen[key] = run_id
+        e = Entry(run_id, cell, rep, order, st, reason)
+        fpath = os.path.join(d, "fio.json")
+        if st == "ok":
+            e.run = load_fio(fpath, cell, run_id=run_id, repeat=rep, order=order)
+            versions.add(e.run.fio_version)
+        elif os.path.exists(fpath):
+            warnings.append("%s: status %s, fio.json ignored" % (cpath, st))
+        entries.append(e)
+    if not entries:
+        raise LoadError(runs_dir, "no runs (no runs/*/cell.json)")
+    if len(versions) > 1:
+        warnings.append("%s: runs come from different fio versions: %s"
+                        % (root, ", ".join(sorted(versions))))
+    kinds = {}
+    for e in entries:
+        if e.run is not None:
+            kinds.setdefault(e.cell, set()).add(e.run.lat_kind)
+    for c, k in kinds.items():
+        if len(k) > 1:
+            raise LoadError(root, "cell %s mixes lat and clat latency bins across "
+                            "repeats; pooled percentiles would be wrong" % cell_label(c))
+    return ResultSet(path=root, meta=meta, entries=entries, warnings=warnings)

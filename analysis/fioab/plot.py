@@ -1,0 +1,174 @@
+"""matplotlib figures (PNG + SVG). Agg backend, no display needed."""
+import math
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.colors import TwoSlopeNorm  # noqa: E402
+
+from .load import cell_dict, fmt_size  # noqa: E402
+from .stats import METRICS  # noqa: E402
+
+TAIL_PCTS = (50, 90, 99, 99.9, 99.99, 99.999)
+
+
+def _save(fig, base, footer):
+    if footer:
+        fig.text(0.005, 0.005, footer, fontsize=7, color="0.35", ha="left", va="bottom")
+    fig.savefig(base + ".png", dpi=110)
+    fig.savefig(base + ".svg")
+    plt.close(fig)
+    return [base + ".png", base + ".svg"]
+
+
+def _series_label(arm, source, numjobs, multi_nj):
+    s = arm + ("/" + source if source else "")
+    if multi_nj:
+        s += " nj%d" % numjobs
+    return s
+
+
+def _errs(s, m, scale):
+    y = s.median[m] / scale
+    if s.ci[m]:
+        return y, y - s.ci[m][0] / scale, s.ci[m][1] / scale - y
+    return y, 0.0, 0.0
+
+
+def _groups(stats, pattern):
+    return [s for s in stats if s.cell[2] == pattern and s.n > 0]
+
+
+def metric_vs(stats, pattern, metric, xkey, panel_key, base, footer, scale, ylabel,
+              logy=False):
+    """Median with bootstrap-CI bars of `metric` vs xkey (bs or iodepth), one
+    panel per value of panel_key, one line per arm/source/numjobs."""
+    ss = _groups(stats, pattern)
+    if not ss:
+        return []
+    panels = sorted({cell_dict(s.cell)[panel_key] for s in ss})
+    multi_nj = len({s.cell[5] for s in ss}) > 1
+    ncol = min(len(panels), 4)
+    nrow = math.ceil(len(panels) / ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol + 1.5, 3.6 * nrow + 0.6),
+                             squeeze=False, sharey=False)
+    for ax, pv in zip(axes.flat, panels):
+        lines = {}
+        for s in ss:
+            c = cell_dict(s.cell)
+            if c[panel_key] != pv:
+                continue
+            lab = _series_label(c["arm"], c["source"], c["numjobs"], multi_nj)
+            lines.setdefault(lab, []).append((c[xkey],) + _errs(s, metric, scale))
+        for lab in sorted(lines):
+            pts = sorted(lines[lab])
+            x = [p[0] for p in pts]
+            ax.errorbar(x, [p[1] for p in pts], yerr=[[p[2] for p in pts], [p[3] for p in pts]],
+                        marker="o", ms=4, capsize=3, label=lab)
+        ax.set_xscale("log", base=2)
+        xs = sorted({cell_dict(s.cell)[xkey] for s in ss})
+        ax.set_xticks(xs)
+        ax.set_xticklabels([fmt_size(x) if xkey == "bs" else str(x) for x in xs])
+        ax.minorticks_off()
+        if logy:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
+        ax.set_title("%s, %s %s" % (pattern, {"iodepth": "QD", "bs": "bs"}[panel_key],
+                                    fmt_size(pv) if panel_key == "bs" else pv), fontsize=10)
+        ax.set_xlabel({"bs": "block size", "iodepth": "iodepth"}[xkey])
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=8)
+    fig.suptitle("%s (median, bootstrap 95%% CI)" % METRICS[metric][0])
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return _save(fig, base, footer)
+
+
+def _tail_x(p):
+    return 1.0 / (1.0 - p / 100.0)
+
+
+def latency(stats, pattern, bs, base, footer):
+    """Per iodepth: percentile curve (x = 1/(1-p), log) and CDF from the
+    pooled json+ bins, one line per arm."""
+    ss = [s for s in _groups(stats, pattern) if s.cell[3] == bs]
+    if not ss:
+        return []
+    qds = sorted({s.cell[4] for s in ss})
+    multi_nj = len({s.cell[5] for s in ss}) > 1
+    fig, axes = plt.subplots(2, len(qds), figsize=(4.4 * len(qds) + 1.5, 7.2), squeeze=False)
+    for j, qd in enumerate(qds):
+        at, ac = axes[0][j], axes[1][j]
+        for s in sorted((s for s in ss if s.cell[4] == qd), key=lambda s: s.cell):
+            c = cell_dict(s.cell)
+            lab = "%s (n=%d)" % (_series_label(c["arm"], c["source"], c["numjobs"], multi_nj), s.n)
+            cum = np.cumsum(s.bin_count)
+            frac = cum / cum[-1]
+            us = s.bin_ns / 1e3
+            # tail curve: percentiles in (frac[i-1], frac[i]] have latency us[i]
+            start = np.concatenate(([0.0], frac[:-1]))
+            px = 1.0 / (1.0 - start)
+            px = np.append(px, max(px[-1], _tail_x(TAIL_PCTS[-1])))
+            line, = at.step(px, np.append(us, us[-1]), where="post", label=lab)
+            ac.step(us, frac, where="post", color=line.get_color(), label=lab)
+        at.set_xscale("log")
+        at.set_yscale("log")
+        at.set_xticks([_tail_x(p) for p in TAIL_PCTS])
+        at.set_xticklabels(["p%g" % p for p in TAIL_PCTS], fontsize=8)
+        at.minorticks_off()
+        at.set_xlim(1, _tail_x(TAIL_PCTS[-1]))
+        at.set_ylabel("latency (us)")
+        at.set_title("%s %s QD%d: percentiles" % (pattern, fmt_size(bs), qd), fontsize=10)
+        at.grid(alpha=0.3, which="both")
+        ac.set_xscale("log")
+        ac.set_xlabel("latency (us)")
+        ac.set_ylabel("fraction of I/Os")
+        ac.set_title("CDF (pooled json+ bins)", fontsize=10)
+        ac.grid(alpha=0.3)
+        at.legend(fontsize=7)
+    kind = ss[0].lat_kind
+    fig.suptitle("%s latency, exact pooled over repeats and jobs" %
+                 ("submission-to-completion (lat)" if kind == "lat" else "completion (clat)"))
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return _save(fig, base, footer)
+
+
+def heatmap(comps, pattern, metric, base_arm, arm, numjobs, base, footer):
+    """Relative change (candidate/baseline - 1) over bs x iodepth."""
+    cs = [c for c in comps if c.metric == metric and c.key[0] == base_arm
+          and c.key[1] == arm and c.key[3] == pattern and c.key[6] == numjobs]
+    if not cs:
+        return []
+    bss = sorted({c.key[4] for c in cs})
+    qds = sorted({c.key[5] for c in cs})
+    z = np.full((len(bss), len(qds)), np.nan)
+    for c in cs:
+        z[bss.index(c.key[4]), qds.index(c.key[5])] = 100 * (c.ratio - 1)
+    lim = max(5.0, float(np.nanmax(np.abs(z)))) if np.isfinite(z).any() else 5.0
+    lower_better = METRICS[metric][2]
+    cmap = "RdBu_r" if lower_better else "RdBu"   # red = worse, blue = better
+    fig, ax = plt.subplots(figsize=(1.3 * len(qds) + 3.2, 0.9 * len(bss) + 2.2))
+    im = ax.imshow(z, cmap=cmap, norm=TwoSlopeNorm(0, -lim, lim), aspect="auto")
+    for c in cs:
+        i, j = bss.index(c.key[4]), qds.index(c.key[5])
+        txt = "%+.1f%%\n%s" % (100 * (c.ratio - 1), c.verdict)
+        ax.text(j, i, txt, ha="center", va="center", fontsize=8,
+                fontweight="bold" if c.verdict in ("better", "worse") else "normal")
+        if c.verdict not in ("better", "worse"):
+            ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,
+                                       hatch="///", edgecolor="0.6", lw=0))
+    ax.set_xticks(range(len(qds)))
+    ax.set_xticklabels(["QD%d" % q for q in qds])
+    ax.set_yticks(range(len(bss)))
+    ax.set_yticklabels([fmt_size(b) for b in bss])
+    ax.set_xlabel("iodepth")
+    ax.set_ylabel("block size")
+    ax.set_title("%s: %s vs %s, %s nj%d\n(hatched: not a significant >= min-effect change)"
+                 % (METRICS[metric][0], arm, base_arm, pattern, numjobs), fontsize=9)
+    fig.colorbar(im, ax=ax, label="change vs %s (%%)" % base_arm)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    return _save(fig, base, footer)

@@ -1,0 +1,351 @@
+"""Run a planned matrix: preflight each arm, run one fio process per cell and
+repeat, record skips, show progress, stop cleanly on SIGINT/SIGTERM."""
+import ctypes
+import json
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from . import matrix as mx
+from . import schema
+
+FIO_SLACK_S = 120          # beyond ramp + runtime before a cell counts as hung
+
+
+def write_json(path, doc):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f, indent=2, sort_keys=False)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def hms(sec):
+    sec = int(max(0, sec))
+    return f"{sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}"
+
+
+def proc_stat_cpu():
+    """The aggregate 'cpu' line of /proc/stat, in clock ticks (system-wide CPU,
+    which also sees io-wq, SQPOLL and IRQ work that fio's own rusage misses)."""
+    try:
+        with open("/proc/stat") as f:
+            parts = f.readline().split()
+        return [int(x) for x in parts[1:]]
+    except (OSError, ValueError):
+        return None
+
+
+# ---- skip decisions: pure functions of what the machine offers -------------
+
+def source_reason(source, probe, exists=os.path.exists):
+    """Why a dma-buf source cannot be used here, or None."""
+    kind, _, arg = source.partition(":")
+    if isinstance(probe, dict):
+        ent = probe.get(kind) if kind != "heap" else probe.get("heaps", probe.get("heap"))
+        if isinstance(ent, dict) and ent.get("available") is False:
+            return f"dma-buf source {source} unavailable (dmabuf-probe: {ent.get('reason', 'not available')})"
+    if kind == "mem":
+        return None
+    if kind == "udmabuf":
+        return None if exists("/dev/udmabuf") else \
+            "dma-buf source udmabuf unavailable: no /dev/udmabuf (kernel without CONFIG_UDMABUF, or module not loaded)"
+    if kind == "heap":
+        name = arg or "system"
+        return None if exists(f"/dev/dma_heap/{name}") else \
+            f"dma-buf source {source} unavailable: no /dev/dma_heap/{name} (CONFIG_DMABUF_HEAPS_SYSTEM?)"
+    if kind == "drm":
+        if arg:
+            node = arg if arg.startswith("/") else f"/dev/dri/{arg}"
+            return None if exists(node) else f"dma-buf source {source} unavailable: no {node}"
+        return None if any(exists(f"/dev/dri/card{i}") for i in range(8)) else \
+            "dma-buf source drm unavailable: no /dev/dri/card* (load vgem or a GPU driver)"
+    if kind == "cuda":
+        try:
+            ctypes.CDLL("libcuda.so.1")
+        except OSError:
+            return "dma-buf source cuda unavailable: libcuda.so.1 cannot be loaded (no NVIDIA driver)"
+        return None
+    return f"unknown dma-buf source {source}"
+
+
+def path_reason(arm, source, target_kind, probe, target_path):
+    """Why a dma-buf path cannot run with this source and target, or None."""
+    kind = (source or "").partition(":")[0]
+    if arm == "dmabuf-mapped" and kind in ("heap", "drm", "cuda"):
+        return (f"dmabuf-mapped cannot use {source}: its mapping is a PFN map (or device "
+                f"memory) that io_uring cannot pin; the mapped path is for udmabuf")
+    if arm != "dmabuf-direct":
+        return None
+    if target_kind != "block":
+        return ("dmabuf-direct needs an nvme-pci block device; the target is a regular "
+                "file (run with --device /dev/nvmeXnY or --vm)")
+    if isinstance(probe, dict):
+        api = probe.get("io_uring_dmabuf", probe.get("dmabuf_api"))
+        if isinstance(api, dict):
+            api = api.get("available")
+        if api is False:
+            return ("kernel lacks the io_uring dma-buf API (dmabuf-probe); boot a kernel "
+                    "with the series for dmabuf-direct")
+        for f in probe.get("files", []) if isinstance(probe.get("files"), list) else []:
+            if isinstance(f, dict) and f.get("path") == target_path and f.get("direct") is False:
+                return f"dmabuf-direct cannot use {target_path}: {f.get('reason', 'dmabuf-probe says no')}"
+    return None
+
+
+def io_uring_reason(info, disabled_value):
+    uses_uring = info["ioengine"] == "io_uring" or info["uses_engine"]
+    if uses_uring and disabled_value == "2":
+        return "io_uring is disabled on this kernel (kernel.io_uring_disabled=2)"
+    if uses_uring and disabled_value == "1" and os.geteuid() != 0:
+        return "io_uring is restricted (kernel.io_uring_disabled=1) and this user is not privileged"
+    return None
+
+
+# ---- fio ---------------------------------------------------------------------
+
+def fio_judge(json_path, stderr_text):
+    """None when the fio run is a valid measurement, else why not."""
+    if "got signal" in stderr_text:
+        line = next(l for l in stderr_text.splitlines() if "got signal" in l)
+        return f"a fio job died by a signal: {line.strip()}"
+    try:
+        doc = schema.load_json(json_path)
+    except (OSError, ValueError) as e:
+        return f"fio wrote no valid JSON: {e}"
+    jobs = doc.get("jobs")
+    if not jobs:
+        return "fio JSON has no jobs"
+    for j in jobs:
+        if j.get("error"):
+            return f"fio job {j.get('jobname')} reported error {j['error']}"
+        if sum(j.get(d, {}).get("total_ios", 0) for d in ("read", "write", "trim")) <= 0:
+            return f"fio job {j.get('jobname')} did no I/O"
+    return None
+
+
+def tail_reason(text, n=3):
+    lines = [l.strip() for l in text.splitlines() if l.strip()]
+    pick = [l for l in lines if any(w in l.lower() for w in ("error", "fail", "bad", "invalid",
+                                                            "unrecognized", "not ", "fio-dmabuf"))]
+    return " | ".join((pick or lines)[-n:]) or "no output"
+
+
+class Runner:
+    def __init__(self, args, m, planned, infos, out, target, fio, top, probe, log=sys.stderr):
+        self.a, self.m, self.planned, self.infos = args, m, planned, infos
+        self.out, self.target, self.fio, self.top, self.probe = out, target, fio, top, probe
+        self.log = log
+        self.engine_so = os.path.join(top, "engine", "dmabuf.so")
+        self.interrupted = False
+        self.child = None
+        self.preflight = {}
+        self.partial = os.path.join(out, ".partial")
+
+    # -- signals
+    def on_signal(self, signum, _frame):
+        if not self.interrupted:
+            print(f"\nrun-matrix: got {signal.Signals(signum).name}; stopping after "
+                  f"discarding the cell in progress", file=self.log, flush=True)
+        self.interrupted = True
+        if self.child and self.child.poll() is None:
+            try:
+                os.killpg(self.child.pid, signal.SIGINT)
+            except ProcessLookupError:
+                pass
+
+    # -- per arm
+    def arm_skip(self, c):
+        info = self.infos[c["arm"]]
+        if info["sync"] and c["iodepth"] > 1:
+            return (f"{info['ioengine']} is synchronous: iodepth {c['iodepth']} has no effect "
+                    f"(its iodepth 1 cell is the measurement)")
+        key = (c["arm"], c["source"])
+        if key not in self.preflight:
+            self.preflight[key] = self.arm_preflight(c)
+        return self.preflight[key]
+
+    def arm_preflight(self, c):
+        info = self.infos[c["arm"]]
+        if info["uses_engine"] and not os.path.isfile(self.engine_so):
+            return f"{self.engine_so} is not built (run make)"
+        r = io_uring_reason(info, _read_sysctl("/proc/sys/kernel/io_uring_disabled"))
+        if r:
+            return r
+        if info["uses_source"]:
+            r = source_reason(c["source"], self.probe) or path_reason(
+                c["arm"], c["source"], self.target["kind"], self.probe, self.target["path"])
+            if r:
+                return r
+        env = dict(os.environ, **mx.fio_env(self.m, c, self.target["path"], self.engine_so))
+        p = subprocess.run([self.fio, "--parse-only", info["path"]], env=env,
+                           capture_output=True, text=True, timeout=60)
+        text = p.stdout + p.stderr
+        if p.returncode != 0 or "Bad option" in text or "unrecognized option" in text:
+            return f"fio --parse-only rejects {c['arm']}.fio here: {tail_reason(text)}"
+        return None
+
+    # -- per cell
+    def cell_doc(self, c, status, reason, **extra):
+        doc = {k: c[k] for k in ("arm", "source", "pattern", "bs", "iodepth", "numjobs",
+                                 "repeat", "order")}
+        doc.update(status=status, reason=reason, run_id=c["run_id"])
+        doc.update(extra)
+        return doc
+
+    def run_cell(self, c):
+        """Run one cell into .partial/RUN_ID, then move it to runs/RUN_ID.
+        Returns its status, or None when interrupted (nothing kept)."""
+        info = self.infos[c["arm"]]
+        pd = os.path.join(self.partial, c["run_id"])
+        shutil.rmtree(pd, ignore_errors=True)
+        os.makedirs(pd)
+        cell_env = mx.fio_env(self.m, c, self.target["path"], self.engine_so)
+        with open(os.path.join(pd, "job.fio"), "w") as f:
+            f.write(f"; {c['arm']}.fio as fio read it for run {c['run_id']}: include\n"
+                    f"; inlined and ${{VAR}}s expanded from the environment in cmdline.\n")
+            f.write(mx.render_job(info["path"], cell_env))
+        argv = [self.fio, "--output-format=json+", "--output=fio.json", info["path"]]
+        cmdline = ("cd " + shlex.quote(self.out + "/runs/" + c["run_id"]) + " && env " +
+                   " ".join(f"{k}={shlex.quote(v)}" for k, v in cell_env.items()) + " " +
+                   " ".join(shlex.quote(a) for a in argv))
+        with open(os.path.join(pd, "cmdline"), "w") as f:
+            f.write(cmdline + "\n")
+        skip = self.arm_skip(c)
+        if skip:
+            open(os.path.join(pd, "stderr.log"), "w").close()
+            write_json(os.path.join(pd, "cell.json"), self.cell_doc(c, "skipped", skip))
+            os.rename(pd, os.path.join(self.out, "runs", c["run_id"]))
+            return "skipped"
+        env = dict(os.environ, **cell_env)
+        limit = self.m["ramp_time"] + self.m["runtime"] + FIO_SLACK_S
+        t0, st0, start = time.monotonic(), proc_stat_cpu(), mx_now()
+        reason = None
+        with open(os.path.join(pd, "stderr.log"), "w") as err:
+            self.child = subprocess.Popen(argv, cwd=pd, env=env, stdout=err,
+                                          stderr=subprocess.STDOUT, start_new_session=True)
+            try:
+                rc = self.child.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.child.pid, signal.SIGKILL)
+                rc = self.child.wait()
+                reason = f"fio did not finish within {limit:.0f} s and was killed"
+            self.child = None
+        elapsed, st1, end = time.monotonic() - t0, proc_stat_cpu(), mx_now()
+        if self.interrupted:
+            shutil.rmtree(pd, ignore_errors=True)
+            return None
+        with open(os.path.join(pd, "stderr.log")) as f:
+            text = f.read()
+        fj = os.path.join(pd, "fio.json")
+        if reason is None and rc != 0:
+            reason = f"fio exited {rc}: {tail_reason(text)}"
+        if reason is None:
+            reason = fio_judge(fj, text)
+        status = "failed" if reason else "ok"
+        if status == "failed" and os.path.exists(fj):
+            os.rename(fj, os.path.join(pd, "fio-failed.json"))
+        extra = {"start": start, "end": end, "elapsed_s": round(elapsed, 3), "fio_rc": rc,
+                 "engine_lines": [l for l in text.splitlines() if l.startswith("fio-dmabuf:")],
+                 "proc_stat": {"clk_tck": os.sysconf("SC_CLK_TCK"), "before": st0, "after": st1,
+                               "note": "system-wide cpu ticks over the whole fio process, ramp included"}}
+        write_json(os.path.join(pd, "cell.json"), self.cell_doc(c, status, reason, **extra))
+        os.rename(pd, os.path.join(self.out, "runs", c["run_id"]))
+        return status
+
+    def precondition(self):
+        """Write the region once, sequentially, so reads do not hit unwritten
+        (deallocated) blocks. Kept in precondition/, outside runs/."""
+        d = os.path.join(self.out, "precondition")
+        if os.path.exists(os.path.join(d, "done")):
+            return
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        argv = [self.fio, "--name=precondition", f"--filename={self.target['path']}",
+                f"--size={self.m['size']}", "--rw=write", "--bs=1m", "--iodepth=16",
+                "--ioengine=libaio", "--direct=1", "--output-format=json", "--output=fio.json"]
+        with open(os.path.join(d, "cmdline"), "w") as f:
+            f.write(" ".join(shlex.quote(a) for a in argv) + "\n")
+        print(f"run-matrix: preconditioning {self.target['path']} ({self.m['size']} bytes)",
+              file=self.log, flush=True)
+        with open(os.path.join(d, "stderr.log"), "w") as err:
+            self.child = subprocess.Popen(argv, cwd=d, stdout=err, stderr=subprocess.STDOUT,
+                                          start_new_session=True)
+            rc = self.child.wait()
+            self.child = None
+        if self.interrupted:
+            return
+        if rc != 0:
+            raise RuntimeError(f"precondition write failed (fio exited {rc}); see {d}/stderr.log")
+        open(os.path.join(d, "done"), "w").close()
+
+    def run(self):
+        """Run every planned cell not yet done. Returns counts by status, plus
+        'interrupted'."""
+        os.makedirs(os.path.join(self.out, "runs"), exist_ok=True)
+        shutil.rmtree(self.partial, ignore_errors=True)
+        done = set(os.listdir(os.path.join(self.out, "runs")))
+        counts = {"ok": 0, "skipped": 0, "failed": 0}
+        for rid in done:
+            try:
+                st = schema.load_json(os.path.join(self.out, "runs", rid, "cell.json"))["status"]
+                counts[st] = counts.get(st, 0) + 1
+            except (OSError, ValueError, KeyError):
+                pass
+        if self.m["precondition"]:
+            self.precondition()
+        n = len(self.planned)
+        todo = [c for c in self.planned if c["run_id"] not in done]
+        if done:
+            print(f"run-matrix: resuming: {len(done)} of {n} cells already done", file=self.log)
+        t_start = time.monotonic()
+        ran_time, ran = 0.0, 0
+        guess = self.m["ramp_time"] + self.m["runtime"] + 1.0
+        for k, c in enumerate(todo):
+            if self.interrupted:
+                break
+            i = n - len(todo) + k + 1
+            t0 = time.monotonic()
+            status = self.run_cell(c)
+            if status is None:
+                break
+            counts[status] += 1
+            dt = time.monotonic() - t0
+            if status != "skipped":
+                ran_time += dt
+                ran += 1
+            left = [x for x in todo[k + 1:]]
+            per = ran_time / ran if ran else guess
+            # Cells whose arm is known to skip cost nothing; the rest cost 'per'.
+            eta = per * sum(1 for x in left if not self.cached_skip(x))
+            what = (f"{c['arm']}{'/' + c['source'] if c['source'] else ''} {c['pattern']} "
+                    f"bs={mx.bs_label(c['bs'])} qd={c['iodepth']} nj={c['numjobs']} r{c['repeat']}")
+            print(f"[{i}/{n}] {what}: {status} ({dt:.1f} s) | elapsed "
+                  f"{hms(time.monotonic() - t_start)}, ETA {hms(eta)}", file=self.log, flush=True)
+        shutil.rmtree(self.partial, ignore_errors=True)
+        counts["interrupted"] = self.interrupted
+        counts["total"] = n
+        return counts
+
+    def cached_skip(self, c):
+        info = self.infos[c["arm"]]
+        if info["sync"] and c["iodepth"] > 1:
+            return True
+        return bool(self.preflight.get((c["arm"], c["source"])))
+
+
+def mx_now():
+    from .meta import now
+    return now()
+
+
+def _read_sysctl(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError:
+        return None

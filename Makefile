@@ -60,10 +60,19 @@ $(ENGINE): $(ENGINE_OBJS)
 
 -include $(ENGINE_OBJS:.o=.d)
 
-test: all
+# The engine as if built for another fio: tests/engine checks it is refused.
+build/test/dmabuf-otherfio.so: $(ENGINE_SRCS) config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -fPIC -shared $(FIO_CFLAGS) $(URING_CFLAGS) \
+		-DFIO_DMABUF_FIO_VERSION='"fio-0.0-test"' \
+		-DFIO_DMABUF_VERSION='"test"' -o $@ $(ENGINE_SRCS) $(URING_LIBS)
+
+TEST_DEPS := all build/test/dmabuf-otherfio.so
+
+test: $(TEST_DEPS)
 	tests/run
 
-test-%: all
+test-%: $(TEST_DEPS)
 	tests/run $*
 
 check: config.mk

@@ -28,6 +28,11 @@ static int dmabuf_init(struct thread_data *td)
 	unsigned int depth = td->o.iodepth;
 	int ret;
 
+	if (o->bad_value) {
+		log_err(DMABUF_LOG_PREFIX "job %s has a bad option value (see above)\n",
+			td->o.name);
+		return 1;
+	}
 	/* The kernel SQ thread can only reach registered files. */
 	if (o->sqpoll)
 		o->registerfiles = 1;
@@ -80,6 +85,8 @@ static void dmabuf_iomem_free(struct thread_data *td)
 {
 	struct dmabuf_engine *ed = td->io_ops_data;
 
+	if (!ed)	/* init failed */
+		return;
 	/* fio frees the buffers before it calls cleanup: unregister first. */
 	ring_unregister_bufs(ed);
 	if (ed->area_ours)
@@ -128,7 +135,7 @@ static int dmabuf_open_file(struct thread_data *td, struct fio_file *f)
 {
 	struct dmabuf_engine *ed = td->io_ops_data;
 
-	if (!ed->fds) {
+	if (!ed || !ed->fds) {
 		int ret = generic_open_file(td, f);
 
 		f->engine_pos = f->fd;
@@ -143,7 +150,7 @@ static int dmabuf_close_file(struct thread_data *td, struct fio_file *f)
 {
 	struct dmabuf_engine *ed = td->io_ops_data;
 
-	if (!ed->fds)
+	if (!ed || !ed->fds)
 		return generic_close_file(td, f);
 	f->fd = -1;	/* closed at cleanup, after the ring lets go of it */
 	return 0;

@@ -23,6 +23,9 @@
 
 struct source_ops;
 
+/* Upper bound of force_async and eagain_retries */
+#define DMABUF_MAX_COUNT	1000000
+
 /* Engine options; fio stores them at td->eo. */
 struct dmabuf_options {
 	void *pad;		/* fio overwrites the first pointer: never use */
@@ -36,6 +39,7 @@ struct dmabuf_options {
 	unsigned int force_async;
 	unsigned int hugepage;
 	unsigned int eagain_retries;
+	unsigned int bad_value;	/* a value failed to parse */
 };
 
 /*

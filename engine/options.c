@@ -15,13 +15,53 @@ static int source_cb(void *data, const char *str)
 {
 	const char *arg;
 
+	const struct source_ops *ops = source_find(str, &arg);
+
 	(void)data;
-	if (!source_find(str, &arg)) {
+	if (!ops) {
 		log_err(DMABUF_LOG_PREFIX "unknown dmabuf_source '%s' (this build has: %s)\n",
 			str, source_names());
 		return 1;
 	}
+	if (ops->check_arg)
+		return ops->check_arg(arg);
+	if (arg) {
+		log_err(DMABUF_LOG_PREFIX "dmabuf_source=%s takes no argument (got '%s')\n",
+			ops->name, str);
+		return 1;
+	}
 	return 0;
+}
+
+/*
+ * fio checks no minimum of 0, and it parses "-1" as a range: a failing ""
+ * then a good "1". So a failure is remembered and dmabuf_init() fails.
+ */
+static int count_cb(struct dmabuf_options *o, const char *name,
+		    unsigned long long val, unsigned int *dst)
+{
+	if (val > DMABUF_MAX_COUNT) {
+		log_err(DMABUF_LOG_PREFIX "%s: must be 0..%u\n", name,
+			DMABUF_MAX_COUNT);
+		o->bad_value = 1;
+		return 1;
+	}
+	*dst = val;
+	return 0;
+}
+
+static int force_async_cb(void *data, unsigned long long *val)
+{
+	struct dmabuf_options *o = data;
+
+	return count_cb(o, "force_async", *val, &o->force_async);
+}
+
+static int eagain_retries_cb(void *data, unsigned long long *val)
+{
+	struct dmabuf_options *o = data;
+
+	return count_cb(o, "eagain_retries", *val, &o->eagain_retries);
 }
 
 static int sqpoll_cpu_cb(void *data, unsigned long long *val)
@@ -113,7 +153,7 @@ struct fio_option dmabuf_options_table[] = {
 		.lname	= "Force async",
 		.type	= FIO_OPT_INT,
 		.off1	= offsetof(struct dmabuf_options, force_async),
-		.minval	= 0,
+		.cb	= force_async_cb,
 		.def	= "0",
 		.help	= "Set IOSQE_ASYNC on every Nth request (0: never)",
 		.category = FIO_OPT_C_ENGINE,
@@ -124,8 +164,7 @@ struct fio_option dmabuf_options_table[] = {
 		.lname	= "-EAGAIN reissue limit",
 		.type	= FIO_OPT_INT,
 		.off1	= offsetof(struct dmabuf_options, eagain_retries),
-		.minval	= 0,
-		.maxval	= 1000000,
+		.cb	= eagain_retries_cb,
 		.def	= "16",
 		.help	= "Reissue an I/O that completes with -EAGAIN at most this many times, then fail it",
 		.category = FIO_OPT_C_ENGINE,

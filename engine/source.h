@@ -16,6 +16,11 @@ struct source_ops {
 	const char *name;
 	const char *help;	/* one line for the option's help text */
 	/*
+	 * Check the text after "NAME:" (NULL if none) while fio parses the
+	 * job; log why and return non-zero if it is bad. NULL: no argument.
+	 */
+	int (*check_arg)(const char *arg);
+	/*
 	 * Map at least size bytes at area->cpu, page aligned. Returns 0 or a
 	 * negative errno after logging what failed and how to fix it.
 	 */

@@ -35,11 +35,6 @@ static int mem_alloc(struct dmabuf_area *area, size_t size,
 	size_t align = page_size;
 	void *p;
 
-	if (area->arg) {
-		log_err(DMABUF_LOG_PREFIX "dmabuf_source=mem takes no argument (got 'mem:%s')\n",
-			area->arg);
-		return -EINVAL;
-	}
 	if (o->hugepage) {
 		align = hugepage_size();
 		if (!align) {

@@ -39,7 +39,7 @@ def _q(s):
 
 def write_series_plot(base, title, xlabel, ylabel, series, logx=False,
                       logy=False, xtics=None, hlines=(), errorbars=True,
-                      yrange=None, cols=100, rows=28):
+                      yrange=None, cols=100, rows=28, key=True):
     """series: [(label, [(x, y, lo, hi), ...])]; writes base.dat and base.gp."""
     dat = base + ".dat"
     gp = base + ".gp"
@@ -53,6 +53,8 @@ def write_series_plot(base, title, xlabel, ylabel, series, logx=False,
     lines = [HEAD.format(dat=name + ".dat", gp=name + ".gp", svg=name + ".svg",
                          png=name + ".png", title=_q(title), xlabel=_q(xlabel),
                          ylabel=_q(ylabel), cols=cols, rows=rows)]
+    if not key:
+        lines.append("set key off\n")
     if logx:
         lines.append("set logscale x 2\n")
     if logy:

@@ -29,6 +29,12 @@ def _series_label(arm, source, numjobs, multi_nj):
     return s
 
 
+def _colors(labels):
+    """One colour per series label, the same in every panel of a figure."""
+    cyc = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return {lab: cyc[i % len(cyc)] for i, lab in enumerate(sorted(set(labels)))}
+
+
 def _errs(s, m, scale):
     y = s.median[m] / scale
     if s.ci[m]:
@@ -53,6 +59,7 @@ def metric_vs(stats, pattern, metric, xkey, panel_key, base, footer, scale, ylab
     nrow = math.ceil(len(panels) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol + 1.5, 3.6 * nrow + 0.6),
                              squeeze=False, sharey=False)
+    colors = _colors(_series_label(s.cell[0], s.cell[1], s.cell[5], multi_nj) for s in ss)
     for ax, pv in zip(axes.flat, panels):
         lines = {}
         for s in ss:
@@ -65,7 +72,7 @@ def metric_vs(stats, pattern, metric, xkey, panel_key, base, footer, scale, ylab
             pts = sorted(lines[lab])
             x = [p[0] for p in pts]
             ax.errorbar(x, [p[1] for p in pts], yerr=[[p[2] for p in pts], [p[3] for p in pts]],
-                        marker="o", ms=4, capsize=3, label=lab)
+                        marker="o", ms=4, capsize=3, label=lab, color=colors[lab])
         ax.set_xscale("log", base=2)
         xs = sorted({cell_dict(s.cell)[xkey] for s in ss})
         ax.set_xticks(xs)
@@ -82,9 +89,11 @@ def metric_vs(stats, pattern, metric, xkey, panel_key, base, footer, scale, ylab
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    axes.flat[0].legend(fontsize=8)
+    handles = [plt.Line2D([], [], color=colors[lab], marker="o", label=lab)
+               for lab in sorted(colors)]
+    fig.legend(handles=handles, loc="upper right", fontsize=8)
     fig.suptitle("%s (median, bootstrap 95%% CI)" % METRICS[metric][0])
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.tight_layout(rect=(0, 0.03, 0.88, 1))
     return _save(fig, base, footer)
 
 
@@ -101,11 +110,13 @@ def latency(stats, pattern, bs, base, footer):
     qds = sorted({s.cell[4] for s in ss})
     multi_nj = len({s.cell[5] for s in ss}) > 1
     fig, axes = plt.subplots(2, len(qds), figsize=(4.4 * len(qds) + 1.5, 7.2), squeeze=False)
+    colors = _colors(_series_label(s.cell[0], s.cell[1], s.cell[5], multi_nj) for s in ss)
     for j, qd in enumerate(qds):
         at, ac = axes[0][j], axes[1][j]
         for s in sorted((s for s in ss if s.cell[4] == qd), key=lambda s: s.cell):
             c = cell_dict(s.cell)
-            lab = "%s (n=%d)" % (_series_label(c["arm"], c["source"], c["numjobs"], multi_nj), s.n)
+            name = _series_label(c["arm"], c["source"], c["numjobs"], multi_nj)
+            lab = "%s (n=%d)" % (name, s.n)
             cum = np.cumsum(s.bin_count)
             frac = cum / cum[-1]
             us = s.bin_ns / 1e3
@@ -113,8 +124,8 @@ def latency(stats, pattern, bs, base, footer):
             start = np.concatenate(([0.0], frac[:-1]))
             px = 1.0 / (1.0 - start)
             px = np.append(px, max(px[-1], _tail_x(TAIL_PCTS[-1])))
-            line, = at.step(px, np.append(us, us[-1]), where="post", label=lab)
-            ac.step(us, frac, where="post", color=line.get_color(), label=lab)
+            at.step(px, np.append(us, us[-1]), where="post", label=lab, color=colors[name])
+            ac.step(us, frac, where="post", color=colors[name], label=lab)
         at.set_xscale("log")
         at.set_yscale("log")
         at.set_xticks([_tail_x(p) for p in TAIL_PCTS])
@@ -156,11 +167,12 @@ def heatmap(comps, pattern, metric, base_arm, arm, numjobs, base, footer):
     for c in cs:
         i, j = bss.index(c.key[4]), qds.index(c.key[5])
         txt = "%+.1f%%\n%s" % (100 * (c.ratio - 1), c.verdict)
-        ax.text(j, i, txt, ha="center", va="center", fontsize=8,
-                fontweight="bold" if c.verdict in ("better", "worse") else "normal")
         if c.verdict not in ("better", "worse"):
             ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,
-                                       hatch="///", edgecolor="0.6", lw=0))
+                                       hatch="//", edgecolor="0.75", lw=0))
+        ax.text(j, i, txt, ha="center", va="center", fontsize=8,
+                fontweight="bold" if c.verdict in ("better", "worse") else "normal",
+                bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
     ax.set_xticks(range(len(qds)))
     ax.set_xticklabels(["QD%d" % q for q in qds])
     ax.set_yticks(range(len(bss)))

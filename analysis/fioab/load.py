@@ -123,8 +123,33 @@ def _read_json(path, what):
     return text
 
 
-def _parse(path, text, what):
+def _split_preamble(text):
+    """fio writes some warnings ("fio: ...") into the --output file before
+    the JSON document. Return (preamble lines, offset of the document)."""
+    if text.lstrip().startswith(("{", "[")):
+        return [], 0
+    pos = 0
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith(("{", "[")):
+            return lines, pos
+        lines.append(line.rstrip("\n"))
+        pos += len(line)
+    return lines, None
+
+
+def _parse(path, text, what, warnings=None):
     dec = json.JSONDecoder()
+    pre, start = _split_preamble(text)
+    if pre:
+        if start is None:
+            raise LoadError(path, "no JSON document in the file (line 1: %r); not a %s"
+                            % (pre[0][:80], what))
+        if warnings is None:
+            raise LoadError(path, "text before the JSON document (line 1: %r)" % pre[0][:80])
+        warnings.append("%s: %d line(s) of text before the JSON (fio warnings?), "
+                        "e.g. %r" % (path, len(pre), pre[0][:120]))
+        text = text[start:]
     try:
         doc, end = dec.raw_decode(text)
     except json.JSONDecodeError as e:
@@ -141,8 +166,10 @@ def _parse(path, text, what):
     return doc
 
 
-def load_json(path, what):
-    return _parse(path, _read_json(path, what), what)
+def load_json(path, what, warnings=None):
+    """Parse one JSON file; leading text lines are allowed (and reported in
+    `warnings`) only when a warnings list is passed."""
+    return _parse(path, _read_json(path, what), what, warnings)
 
 
 def _need(path, obj, key, types, where):
@@ -298,8 +325,10 @@ def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0):
                fio_pct=fio_pct, fio_version=str(doc["fio version"]), path=path)
 
 
-def load_fio(path, cell=None, **kw):
-    return parse_fio(path, load_json(path, "fio json+ output"), cell, **kw)
+def load_fio(path, cell=None, warnings=None, **kw):
+    """One fio json+ file. fio's warning lines before the document are
+    reported in `warnings` (a list) when given, else they are an error."""
+    return parse_fio(path, load_json(path, "fio json+ output", warnings), cell, **kw)
 
 
 def _parse_cell(path, c):
@@ -373,7 +402,8 @@ def load_results(root):
         e = Entry(run_id, cell, rep, order, st, reason)
         fpath = os.path.join(d, "fio.json")
         if st == "ok":
-            e.run = load_fio(fpath, cell, run_id=run_id, repeat=rep, order=order)
+            e.run = load_fio(fpath, cell, warnings=warnings, run_id=run_id,
+                             repeat=rep, order=order)
             versions.add(e.run.fio_version)
         elif os.path.exists(fpath):
             warnings.append("%s: status %s, fio.json ignored" % (cpath, st))

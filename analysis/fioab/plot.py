@@ -157,16 +157,24 @@ def heatmap(comps, pattern, metric, base_arm, arm, numjobs, base, footer):
     bss = sorted({c.key[4] for c in cs})
     qds = sorted({c.key[5] for c in cs})
     z = np.full((len(bss), len(qds)), np.nan)
-    for c in cs:
-        z[bss.index(c.key[4]), qds.index(c.key[5])] = 100 * (c.ratio - 1)
-    lim = max(5.0, float(np.nanmax(np.abs(z)))) if np.isfinite(z).any() else 5.0
-    lower_better = METRICS[metric][2]
-    cmap = "RdBu_r" if lower_better else "RdBu"   # red = worse, blue = better
-    fig, ax = plt.subplots(figsize=(1.3 * len(qds) + 3.2, 0.9 * len(bss) + 2.2))
-    im = ax.imshow(z, cmap=cmap, norm=TwoSlopeNorm(0, -lim, lim), aspect="auto")
+    alpha = np.full(z.shape, 0.3)     # faded unless the change holds
     for c in cs:
         i, j = bss.index(c.key[4]), qds.index(c.key[5])
-        txt = "%+.1f%%\n%s" % (100 * (c.ratio - 1), c.verdict)
+        z[i, j] = 100 * (c.ratio - 1)
+        if c.verdict in ("better", "worse"):
+            alpha[i, j] = 1.0
+    lim = max(10.0, float(np.nanmax(np.abs(z)))) if np.isfinite(z).any() else 10.0
+    lower_better = METRICS[metric][2]
+    cmap = "RdBu_r" if lower_better else "RdBu"   # red = worse, blue = better
+    fig, ax = plt.subplots(figsize=(1.4 * len(qds) + 3.2, 1.0 * len(bss) + 2.2))
+    im = ax.imshow(z, cmap=cmap, norm=TwoSlopeNorm(0, -lim, lim), aspect="auto",
+                   alpha=alpha)
+    for c in cs:
+        i, j = bss.index(c.key[4]), qds.index(c.key[5])
+        txt = "%+.1f%%\n" % (100 * (c.ratio - 1))
+        if c.ci:
+            txt += "[%+.0f..%+.0f]\n" % (100 * (c.ci[0] - 1), 100 * (c.ci[1] - 1))
+        txt += c.verdict
         if c.verdict not in ("better", "worse"):
             ax.add_patch(plt.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False,
                                        hatch="//", edgecolor="0.75", lw=0))
@@ -179,7 +187,7 @@ def heatmap(comps, pattern, metric, base_arm, arm, numjobs, base, footer):
     ax.set_yticklabels([fmt_size(b) for b in bss])
     ax.set_xlabel("iodepth")
     ax.set_ylabel("block size")
-    ax.set_title("%s: %s vs %s, %s nj%d\n(hatched: not a significant >= min-effect change)"
+    ax.set_title("%s: %s vs %s, %s nj%d\n(faded, hatched: no significant change of at least the minimum effect)"
                  % (METRICS[metric][0], arm, base_arm, pattern, numjobs), fontsize=9)
     fig.colorbar(im, ax=ax, label="change vs %s (%%)" % base_arm)
     fig.tight_layout(rect=(0, 0.05, 1, 1))

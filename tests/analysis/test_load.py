@@ -234,3 +234,23 @@ def test_mixed_latency_kinds_in_a_cell(matrix_copy):
         load_results(matrix_copy)
     assert "mixes lat and clat" in str(ei.value)
     assert c["arm"] in str(ei.value)
+
+
+def test_fio_warning_lines_before_json_are_reported(matrix_copy):
+    # fio prints some warnings into the --output file ahead of the document
+    p = first_fio(matrix_copy)
+    data = open(p).read()
+    open(p, "w").write("fio: time_based requires a runtime/timeout setting\n" + data)
+    rs = load_results(matrix_copy)
+    assert len(rs.runs) == 30
+    assert any(p in w and "time_based requires" in w for w in rs.warnings)
+    # on its own (no warnings list to report to) it is an error
+    with pytest.raises(LoadError) as ei:
+        load_fio(p)
+    assert "text before the JSON" in str(ei.value)
+
+
+def test_text_only_file(matrix_copy):
+    p = first_fio(matrix_copy)
+    open(p, "w").write("fio: engine libfoo not loadable\nfio: failed to load engine\n")
+    expect_error(matrix_copy, p, ["no JSON document", "libfoo"])

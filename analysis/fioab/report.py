@@ -165,8 +165,35 @@ def gnuplot_core(stats, out, patterns):
     return made
 
 
+_FIG = {}
+
+
+def _render(task):
+    from . import plot
+    name, args = task
+    data = _FIG["comps"] if name == "heatmap" else _FIG["stats"]
+    return getattr(plot, name)(data, *args)
+
+
+def render_figures(stats, comps, tasks, jobs=1):
+    """Draw the figure tasks, in `jobs` forked processes when jobs > 1 (the
+    data reach the workers by fork, not by pickling)."""
+    _FIG.update(stats=stats, comps=comps)
+    try:
+        if jobs > 1 and len(tasks) > 1:
+            import multiprocessing
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(min(jobs, len(tasks))) as pool:
+                done = pool.map(_render, tasks, chunksize=1)
+        else:
+            done = [_render(t) for t in tasks]
+    finally:
+        _FIG.clear()
+    return [f for fs in done for f in fs]
+
+
 def build(rs, out, baselines=None, min_effect=MIN_EFFECT, alpha=ALPHA,
-          correction="holm", plots=True, ascii_plots=True, resamples=None):
+          correction="holm", plots=True, ascii_plots=True, resamples=None, jobs=1):
     """Write the whole report into `out`; returns a dict of what was made."""
     os.makedirs(out, exist_ok=True)
     kw = {"resamples": resamples} if resamples else {}
@@ -197,24 +224,25 @@ def build(rs, out, baselines=None, min_effect=MIN_EFFECT, alpha=ALPHA,
     patterns = sorted({s.cell[2] for s in stats if s.n > 0})
     figures = []
     if plots:
-        from . import plot
         fdir = os.path.join(out, "figures")
         os.makedirs(fdir, exist_ok=True)
+        tasks = []
         for pat in patterns:
-            figures += plot.metric_vs(stats, pat, "cpu_ns_per_io", "bs", "iodepth",
-                                      os.path.join(fdir, _fname("cpu_per_io", pat)),
-                                      footer, 1e3, "CPU us per I/O")
-            figures += plot.metric_vs(stats, pat, "iops", "iodepth", "bs",
-                                      os.path.join(fdir, _fname("iops_vs_iodepth", pat)),
-                                      footer, 1e3, "kIOPS")
+            tasks.append(("metric_vs", (pat, "cpu_ns_per_io", "bs", "iodepth",
+                                        os.path.join(fdir, _fname("cpu_per_io", pat)),
+                                        footer, 1e3, "CPU us per I/O")))
+            tasks.append(("metric_vs", (pat, "iops", "iodepth", "bs",
+                                        os.path.join(fdir, _fname("iops_vs_iodepth", pat)),
+                                        footer, 1e3, "kIOPS")))
             for bs in sorted({s.cell[3] for s in stats if s.cell[2] == pat and s.n > 0}):
-                figures += plot.latency(stats, pat, bs, os.path.join(
-                    fdir, _fname("latency", pat, fmt_size(bs))), footer)
+                tasks.append(("latency", (pat, bs, os.path.join(
+                    fdir, _fname("latency", pat, fmt_size(bs))), footer)))
         for key in sorted({(c.key[0], c.key[1], c.key[3], c.key[6]) for c in comps}):
             for m in HEATMAP_METRICS:
-                figures += plot.heatmap(comps, key[2], m, key[0], key[1], key[3], os.path.join(
+                tasks.append(("heatmap", (key[2], m, key[0], key[1], key[3], os.path.join(
                     fdir, _fname("heatmap", m, key[1], "vs", key[0], key[2], "nj%d" % key[3])),
-                    footer)
+                    footer)))
+        figures = render_figures(stats, comps, tasks, jobs)
     gps = gnuplot_core(stats, out, patterns)
     ascii_blocks = []
     if ascii_plots:

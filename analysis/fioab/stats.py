@@ -101,6 +101,27 @@ def bootstrap_ratio_ci(base, cand, seed, resamples=BOOT_RESAMPLES, conf=CONFIDEN
     return float(lo), float(hi)
 
 
+def boot_medians(X, seed, resamples=BOOT_RESAMPLES):
+    """Bootstrap distribution of the median for each row of X (metrics x
+    repeats), all rows resampled with the same repeat indices (a joint
+    resample of whole runs). Returns (rows x resamples) or None if n < 2."""
+    X = np.asarray(X, dtype=float)
+    n = X.shape[1]
+    if n < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    R = X[:, rng.integers(0, n, (resamples, n))]          # rows x B x n
+    mid = [(n - 1) // 2, n // 2]
+    R.partition(mid, axis=2)
+    return 0.5 * (R[:, :, mid[0]] + R[:, :, mid[1]])
+
+
+def quantile_ci(dist, conf=CONFIDENCE):
+    a = (1 - conf) / 2
+    lo, hi = np.quantile(dist, [a, 1 - a])
+    return float(lo), float(hi)
+
+
 @dataclass
 class CellStats:
     cell: tuple
@@ -118,9 +139,11 @@ class CellStats:
     bin_ns: np.ndarray = field(repr=False, default=None)
     bin_count: np.ndarray = field(repr=False, default=None)
     reasons: list = field(default_factory=list)
+    boot: dict = field(repr=False, default_factory=dict)  # metric -> bootstrap medians
 
 
-def cell_stats(rs, resamples=BOOT_RESAMPLES):
+def cell_stats(rs, resamples=BOOT_RESAMPLES, salt=""):
+    """`salt` keeps the bootstrap draws of two result sets independent."""
     """CellStats for every cell of a ResultSet, sorted by cell."""
     by_cell = {}
     for e in rs.entries:
@@ -134,8 +157,10 @@ def cell_stats(rs, resamples=BOOT_RESAMPLES):
             per = [run_values(r) for r in runs]
             vals = {m: np.array([p[m] for p in per], dtype=float) for m in METRICS}
         med = {m: float(np.median(v)) if len(v) else math.nan for m, v in vals.items()}
-        ci = {m: bootstrap_median_ci(v, seed_for(cell, m), resamples)
-              for m, v in vals.items()}
+        bm = boot_medians(np.array([vals[m] for m in METRICS]).reshape(len(METRICS), -1),
+                          seed_for(salt, cell), resamples) if len(runs) > 1 else None
+        boot = dict(zip(METRICS, bm)) if bm is not None else {}
+        ci = {m: quantile_ci(boot[m]) if m in boot else None for m in METRICS}
         cv = {m: float(np.std(v, ddof=1) / np.mean(v)) if len(v) > 1 and np.mean(v)
               else math.nan for m, v in vals.items()}
         if runs:
@@ -154,7 +179,7 @@ def cell_stats(rs, resamples=BOOT_RESAMPLES):
             skipped=sum(e.status == "skipped" for e in es),
             values=vals, median=med, ci=ci, cv=cv, pooled_pct=pooled,
             pooled_mean_ns=pmean, pooled_n=pn, lat_kind=kind,
-            bin_ns=keys, bin_count=counts,
+            bin_ns=keys, bin_count=counts, boot=boot,
             reasons=sorted({str(e.reason) for e in es if e.status != "ok" and e.reason})))
     return out
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import mannwhitneyu
 
-from .stats import METRICS, bootstrap_ratio_ci, seed_for
+from .stats import METRICS, bootstrap_ratio_ci, quantile_ci, seed_for
 
 ALPHA = 0.05
 MIN_EFFECT = 0.05
@@ -128,6 +128,34 @@ def compare_samples(metric, key, base_label, cand_label, base, cand):
                       p=mwu_p(base, cand) if len(base) and len(cand) else math.nan)
 
 
+def compare_cells(b, c, metrics, key, base_label, cand_label):
+    """Comparisons of two CellStats on `metrics`, reusing their bootstrap
+    medians (drawn independently) and one vectorised U test."""
+    out = []
+    ps = [math.nan] * len(metrics)
+    if b.n and c.n:
+        A = np.array([b.values[m] for m in metrics])
+        B = np.array([c.values[m] for m in metrics])
+        same = np.all(A == A[:, :1], axis=1) & np.all(B == B[:, :1], axis=1) & (A[:, 0] == B[:, 0])
+        with np.errstate(all="ignore"):
+            p = mannwhitneyu(B, A, alternative="two-sided", axis=1).pvalue
+        ps = [1.0 if s else float(x) for s, x in zip(same, np.atleast_1d(p))]
+    for m, p in zip(metrics, ps):
+        mb, mc = b.median[m], c.median[m]
+        ci = None
+        if m in b.boot and m in c.boot:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = c.boot[m] / b.boot[m]
+            r = r[np.isfinite(r)]
+            if len(r):
+                ci = quantile_ci(r)
+        out.append(Comparison(metric=m, key=key, base_label=base_label,
+                              cand_label=cand_label, n_base=b.n, n_cand=c.n,
+                              base_median=mb, cand_median=mc,
+                              ratio=mc / mb if mb else math.nan, ci=ci, p=p))
+    return out
+
+
 def finish(comps, alpha=ALPHA, min_effect=MIN_EFFECT, correction="holm",
            min_effects=None):
     """Correct p-values per metric over the cells, then decide each."""
@@ -151,7 +179,6 @@ def arm_comparisons(stats, baselines, metrics, **kw):
     only baseline cell with the same pattern/bs/iodepth/numjobs.
     Returns (comparisons, unmatched candidate cells).
     """
-    by = {s.cell: s for s in stats}
     comps = []
     unmatched = []
     for base_arm in baselines:
@@ -168,10 +195,7 @@ def arm_comparisons(stats, baselines, metrics, **kw):
             if b is None or s.n == 0 or b.n == 0:
                 unmatched.append((s.cell, base_arm))
                 continue
-            for m in metrics:
-                comps.append(compare_samples(m, (base_arm,) + s.cell, b.cell[0],
-                                             s.cell[0], b.values[m], s.values[m]))
-    del by
+            comps += compare_cells(b, s, metrics, (base_arm,) + s.cell, b.cell[0], s.cell[0])
     return finish(comps, **kw), unmatched
 
 
@@ -188,9 +212,7 @@ def set_comparisons(base_stats, cand_stats, metrics, **kw):
         if b[cell].n == 0 or c[cell].n == 0:
             empty.append(cell)
             continue
-        for m in metrics:
-            comps.append(compare_samples(m, cell, "base", "candidate",
-                                         b[cell].values[m], c[cell].values[m]))
+        comps += compare_cells(b[cell], c[cell], metrics, cell, "base", "candidate")
     only_b = [k for k in b if k not in c and b[k].n > 0]
     only_c = [k for k in c if k not in b]
     return finish(comps, **kw), only_b, only_c, empty

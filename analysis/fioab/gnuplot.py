@@ -30,6 +30,7 @@ set xlabel "{xlabel}"
 set ylabel "{ylabel}"
 set key outside right top
 set grid
+set offsets graph 0.06, graph 0.06, 0, 0
 """
 
 

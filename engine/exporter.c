@@ -85,11 +85,11 @@ int export_alloc(struct dmabuf_export *x, const struct exporter *e,
 
 void export_free(struct dmabuf_export *x)
 {
-	unsigned int i;
-
 	if (!x->exp)
 		return;
 	if (x->chunks) {
+		unsigned int i;
+
 		x->exp->free(x);
 		for (i = 0; i < x->nr_chunks; i++) {
 			if (x->chunks[i].fd >= 0)

@@ -24,7 +24,7 @@ static int source_cb(void *data, const char *str)
 		return 1;
 	}
 	if (ops->check_arg)
-		return ops->check_arg(arg);
+		return ops->check_arg(ops, arg);
 	if (arg) {
 		log_err(DMABUF_LOG_PREFIX "dmabuf_source=%s takes no argument (got '%s')\n",
 			ops->name, str);
@@ -87,7 +87,67 @@ struct fio_option dmabuf_options_table[] = {
 		.off1	= offsetof(struct dmabuf_options, source),
 		.cb	= source_cb,
 		.def	= "mem",
-		.help	= "Where I/O buffers come from: mem (anonymous host memory)",
+		.help	= "Where I/O buffers come from: mem (host memory), udmabuf, heap[:NAME] (/dev/dma_heap, default system), drm[:/dev/dri/cardN] (dumb buffer, e.g. vgem), cuda[:DEV] (GPU memory)",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "dmabuf_path",
+		.lname	= "dma-buf I/O path",
+		.type	= FIO_OPT_STR,
+		.off1	= offsetof(struct dmabuf_options, path),
+		.def	= "auto",
+		.help	= "How I/O reaches the buffers",
+		.posval	= {
+			{ .ival = "auto", .oval = PATH_AUTO,
+			  .help = "direct where the kernel and file allow it, else mapped, else bounce" },
+			{ .ival = "direct", .oval = PATH_DIRECT,
+			  .help = "io_uring dma-buf registered buffers (the io_uring dma-buf series)" },
+			{ .ival = "mapped", .oval = PATH_MAPPED,
+			  .help = "the same pages as classic registered buffers (mem, udmabuf)" },
+			{ .ival = "bounce", .oval = PATH_BOUNCE,
+			  .help = "I/O into registered host memory, copied to/from the dma-buf" },
+		},
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "dmabuf_sync",
+		.lname	= "DMA_BUF_IOCTL_SYNC",
+		.type	= FIO_OPT_BOOL,
+		.off1	= offsetof(struct dmabuf_options, sync),
+		.def	= "1",
+		.help	= "Bracket CPU access to dma-bufs with DMA_BUF_IOCTL_SYNC (0: skip; see README for the risk)",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "dmabuf_warm",
+		.lname	= "Warm dma-buf maps",
+		.type	= FIO_OPT_BOOL,
+		.off1	= offsetof(struct dmabuf_options, warm),
+		.def	= "1",
+		.help	= "Do one read per file and dma-buf before timing, so the kernel builds its DMA maps outside the measurement",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "dmabuf_chunk_max",
+		.lname	= "Largest dma-buf",
+		.type	= FIO_OPT_STR_VAL,
+		.off1	= offsetof(struct dmabuf_options, chunk_max),
+		.minval	= 4096,
+		.def	= "1g",
+		.help	= "Split the buffers into dma-bufs of at most this size (the series takes 1 GiB up to v5)",
+		.category = FIO_OPT_C_ENGINE,
+		.group	= FIO_OPT_G_INVALID,
+	},
+	{
+		.name	= "dmabuf_stats_file",
+		.lname	= "Engine counters file",
+		.type	= FIO_OPT_STR_STORE,
+		.off1	= offsetof(struct dmabuf_options, stats_file),
+		.help	= "Append each job's engine counters to this file, one JSON object per line",
 		.category = FIO_OPT_C_ENGINE,
 		.group	= FIO_OPT_G_INVALID,
 	},

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/uio.h>
 
 #include "engine.h"
@@ -109,10 +110,11 @@ void ring_exit(struct dmabuf_engine *ed)
 }
 
 /*
- * Open every file of the job now and register them; open_file then hands
- * out these fds and the sqes use the file's index.
+ * Open every file of the job now, and register them with the ring if
+ * fixed: open_file then hands out these fds. The dma-buf path needs the
+ * files open before I/O, to bind its buffers to them.
  */
-int ring_register_files(struct dmabuf_engine *ed, struct thread_data *td)
+int ring_open_files(struct dmabuf_engine *ed, struct thread_data *td, bool fixed)
 {
 	struct fio_file *f;
 	unsigned int i;
@@ -124,32 +126,48 @@ int ring_register_files(struct dmabuf_engine *ed, struct thread_data *td)
 	for_each_file(td, f, i) {
 		ret = generic_open_file(td, f);
 		if (ret) {
-			log_err(DMABUF_LOG_PREFIX "registerfiles: cannot open %s\n",
-				f->file_name);
+			log_err(DMABUF_LOG_PREFIX "cannot open %s\n", f->file_name);
 			return -EIO;
 		}
 		ed->fds[i] = f->fd;
 		ed->nr_fds = i + 1;
 		f->fd = -1;
 	}
+	if (!fixed)
+		return 0;
 	ret = io_uring_register_files(&ed->ring, ed->fds, ed->nr_fds);
 	if (ret) {
 		log_err(DMABUF_LOG_PREFIX "io_uring_register_files(%u files): %s\n",
 			ed->nr_fds, strerror(-ret));
 		return ret;
 	}
+	ed->fixed_files = true;
 	return 0;
 }
 
+void ring_close_files(struct dmabuf_engine *ed)
+{
+	unsigned int i;
+
+	for (i = 0; i < ed->nr_fds; i++)
+		close(ed->fds[i]);
+	free(ed->fds);
+	ed->fds = NULL;
+	ed->nr_fds = 0;
+}
+
 /*
- * Register the area as classic fixed buffers. Slots are counted from the
- * lowest io_u buffer in multiples of the largest block size, so no io_u
- * buffer straddles two; each io_u's sqe->addr is its CPU address.
+ * Register [base, base + size) as classic fixed buffers, laid out like the
+ * area fio carves from: an io_u at area offset o is at base + o. Slots are
+ * counted from the lowest io_u buffer in multiples of the largest block
+ * size, so no io_u buffer straddles two.
  */
-int ring_register_area(struct dmabuf_engine *ed, struct thread_data *td)
+int ring_register_iovecs(struct dmabuf_engine *ed, struct thread_data *td,
+			 char *base, size_t size)
 {
 	unsigned long long max_bs = td_max_bs(td);
-	char *end = (char *)ed->area.cpu + ed->area.size, *base = end;
+	char *area = ed->area.cpu, *end = base + size, *first = end;
+	uint64_t slot_size;
 	struct timespec t0;
 	struct iovec *iov;
 	struct io_u *io_u;
@@ -162,28 +180,31 @@ int ring_register_area(struct dmabuf_engine *ed, struct thread_data *td)
 		return -EINVAL;
 	}
 	io_u_qiter(&td->io_u_all, io_u, i) {
-		if ((char *)io_u->buf < base)
-			base = io_u->buf;
+		char *p = base + ((char *)io_u->buf - area);
+
+		if (p < first)
+			first = p;
 	}
-	if (base == end)
+	if (first == end)
 		return -EINVAL;
-	ed->slot_size = RING_MAX_IOVEC / max_bs * max_bs;
-	ed->nr_slots = (end - base + ed->slot_size - 1) / ed->slot_size;
+	slot_size = RING_MAX_IOVEC / max_bs * max_bs;
+	ed->nr_slots = (end - first + slot_size - 1) / slot_size;
 
 	iov = calloc(ed->nr_slots, sizeof(*iov));
 	if (!iov)
 		return -ENOMEM;
 	for (i = 0; i < ed->nr_slots; i++) {
-		iov[i].iov_base = base + i * ed->slot_size;
+		iov[i].iov_base = first + i * slot_size;
 		iov[i].iov_len = end - (char *)iov[i].iov_base;
-		if (iov[i].iov_len > ed->slot_size)
-			iov[i].iov_len = ed->slot_size;
+		if (iov[i].iov_len > slot_size)
+			iov[i].iov_len = slot_size;
 	}
 	io_u_qiter(&td->io_u_all, io_u, i) {
 		struct dmabuf_io *io = &ed->ios[io_u->index];
+		char *p = base + ((char *)io_u->buf - area);
 
-		io->slot = ((char *)io_u->buf - base) / ed->slot_size;
-		io->bias = 0;
+		io->slot = (p - first) / slot_size;
+		io->bias = (uintptr_t)area - (uintptr_t)base;
 	}
 
 	fio_gettime(&t0, NULL);
@@ -191,10 +212,10 @@ int ring_register_area(struct dmabuf_engine *ed, struct thread_data *td)
 	ed->stats.reg_ns += ntime_since_now(&t0);
 	free(iov);
 	if (ret) {
-		log_err(DMABUF_LOG_PREFIX "io_uring_register_buffers(%u x %llu bytes): %s%s\n",
-			ed->nr_slots, (unsigned long long)ed->slot_size,
-			strerror(-ret), ret == -ENOMEM ?
-			" (pinned memory counts against RLIMIT_MEMLOCK: raise it, or run as root)" : "");
+		log_err(DMABUF_LOG_PREFIX "io_uring_register_buffers(%u buffers): %s%s\n",
+			ed->nr_slots, strerror(-ret), ret == -ENOMEM ?
+			" (pinned memory counts against RLIMIT_MEMLOCK: raise it, or run as root)" :
+			ret == -EFAULT ? " (memory io_uring cannot pin, e.g. a dma-buf mmap)" : "");
 		return ret;
 	}
 	ed->bufs_registered = true;

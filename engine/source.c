@@ -9,6 +9,10 @@
 
 static const struct source_ops *const sources[] = {
 	&source_mem_ops,
+	&source_udmabuf_ops,
+	&source_heap_ops,
+	&source_drm_ops,
+	&source_cuda_ops,
 };
 
 const struct source_ops *source_find(const char *spec, const char **arg)

@@ -28,13 +28,14 @@ static size_t hugepage_size(void)
 	return kib * 1024;
 }
 
-static int mem_alloc(struct dmabuf_area *area, size_t size,
+static int mem_alloc(struct dmabuf_area *area, size_t size, size_t unit,
 		     const struct dmabuf_options *o)
 {
 	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE;
 	size_t align = page_size;
 	void *p;
 
+	(void)unit;	/* one registration covers it all */
 	if (o->hugepage) {
 		align = hugepage_size();
 		if (!align) {
@@ -69,7 +70,6 @@ static void mem_free(struct dmabuf_area *area)
 
 const struct source_ops source_mem_ops = {
 	.name	= "mem",
-	.help	= "mem: anonymous host memory (hugepage=1 for huge pages)",
 	.alloc	= mem_alloc,
 	.free	= mem_free,
 };

@@ -66,4 +66,6 @@ fio_must_fail() {
 t_tmpdir() {
 	T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/fio-dmabuf-test.XXXXXX")
 	trap 'rm -rf "$T_TMP"' EXIT
+	# fio leaves verify state files in the working directory
+	cd "$T_TMP" || exit 1
 }

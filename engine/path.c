@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The three ways I/O reaches the buffers, set up once per job:
+ *
+ *   direct  the kernel's dma-buf registered buffers: one slot per (file,
+ *           dma-buf), bound to the file; sqe->addr is the dma-buf offset
+ *   mapped  the same pages registered as classic fixed buffers
+ *   bounce  I/O into registered host memory, copied to/from the dma-buf
+ *
+ * and auto, which takes the first of them this kernel, file and source
+ * allow, and says why.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <linux/dma-buf.h>
+
+#include "dmabuf_uapi.h"
+#include "engine.h"
+#include "regbuf.h"
+#include "verify.h"
+#include "source.h"
+
+/* What the warm-up reads: a multiple of every logical block size. */
+#define WARM_LEN	4096
+
+int path_check(struct thread_data *td, const struct source_ops *src)
+{
+	const struct dmabuf_options *o = td->eo;
+	const struct exporter *e = src->exp;
+	const char *path = path_name(o->path);
+
+	if ((o->path == PATH_DIRECT || o->path == PATH_BOUNCE) && !e) {
+		log_err(DMABUF_LOG_PREFIX "dmabuf_path=%s needs a dma-buf, and dmabuf_source=mem has none: use udmabuf, heap, drm or cuda\n",
+			path);
+		return 1;
+	}
+	if (o->path == PATH_MAPPED && e && !(e->caps & EXP_HOST_PAGES)) {
+		log_err(DMABUF_LOG_PREFIX "dmabuf_path=mapped: %s memory is %s, which io_uring cannot pin as a classic registered buffer; use dmabuf_path=direct or bounce\n",
+			src->name, e->caps & EXP_DEVICE_MEM ? "device memory" :
+			"mapped by the CPU only as a PFN map");
+		return 1;
+	}
+	if (o->path == PATH_DIRECT && !td->o.odirect) {
+		log_err(DMABUF_LOG_PREFIX "dmabuf_path=direct needs direct=1: the kernel takes dma-buf buffers only on block devices opened O_DIRECT\n");
+		return 1;
+	}
+	if (o->path == PATH_DIRECT && td->o.nr_files != td->o.open_files) {
+		log_err(DMABUF_LOG_PREFIX "dmabuf_path=direct binds buffers to open files: openfiles must equal nrfiles (%u != %u)\n",
+			td->o.open_files, td->o.nr_files);
+		return 1;
+	}
+	return 0;
+}
+
+/* DMA_BUF_IOCTL_SYNC on every dma-buf, counted. */
+static void sync_all(struct dmabuf_engine *ed, uint64_t flags)
+{
+	unsigned int c;
+
+	for (c = 0; c < ed->area.exp.nr_chunks; c++) {
+		export_sync(&ed->area.exp, c, flags);
+		ed->stats.sync_calls++;
+	}
+}
+
+/*
+ * The first I/O on a dma-buf slot makes the kernel build its DMA map (via
+ * io-wq): do it now, for every file and dma-buf, so fio does not time it.
+ * A 4 KiB read at offset 0; the bytes it overwrites are put back.
+ */
+static int direct_warm(struct thread_data *td, struct dmabuf_engine *ed)
+{
+	const struct dmabuf_options *o = td->eo;
+	struct dmabuf_export *x = &ed->area.exp;
+	char saved[WARM_LEN];
+	struct timespec t0;
+	unsigned int f, c, tries;
+	int ret = 0;
+
+	fio_gettime(&t0, NULL);
+	for (f = 0; f < ed->nr_fds && !ret; f++) {
+		for (c = 0; c < x->nr_chunks && !ret; c++) {
+			char *cpu = x->cpu ? (char *)x->cpu + (size_t)c * x->chunk_size : NULL;
+			struct io_uring_cqe *cqe;
+
+			if (cpu)
+				memcpy(saved, cpu, WARM_LEN);
+			for (tries = 0;; tries++) {
+				struct io_uring_sqe *sqe = io_uring_get_sqe(&ed->ring);
+
+				io_uring_prep_read_fixed(sqe, ed->fixed_files ? (int)f : ed->fds[f],
+							 NULL, WARM_LEN, 0, f * ed->slot_stride + c);
+				if (ed->fixed_files)
+					sqe->flags |= IOSQE_FIXED_FILE;
+				io_uring_sqe_set_data(sqe, NULL);
+				ret = io_uring_submit_and_wait(&ed->ring, 1);
+				if (ret >= 0)
+					ret = io_uring_wait_cqe(&ed->ring, &cqe);
+				if (ret < 0)
+					break;
+				ret = cqe->res;
+				io_uring_cqe_seen(&ed->ring, cqe);
+				if (ret != -EAGAIN || tries >= o->eagain_retries)
+					break;
+				ed->stats.reissues++;
+			}
+			if (ret < 0) {
+				log_err(DMABUF_LOG_PREFIX "the first read into dma-buf %u on %s failed: %s (the kernel could not map the dma-buf for the device)\n",
+					c, td->files[f]->file_name, strerror(-ret));
+				break;
+			}
+			ret = 0;
+			if (cpu)
+				memcpy(cpu, saved, WARM_LEN);
+		}
+	}
+	ed->stats.warm_ns += ntime_since_now(&t0);
+	return ret;
+}
+
+/*
+ * Register every dma-buf once per file, in slot file * nr_chunks + chunk.
+ * Returns 0, -ENOTSUP with *why set where auto may fall back (no kernel
+ * API, a file that cannot take dma-bufs), or another error, logged.
+ */
+static int direct_setup(struct thread_data *td, struct dmabuf_engine *ed,
+			char *why, size_t why_len)
+{
+	const struct dmabuf_options *o = td->eo;
+	struct dmabuf_export *x = &ed->area.exp;
+	unsigned long long max_bs = td_max_bs(td);
+	int fds[x->nr_chunks];
+	struct timespec t0;
+	struct io_u *io_u;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < x->nr_chunks; i++)
+		fds[i] = x->chunks[i].fd;
+	ed->slot_stride = x->nr_chunks;
+	ed->nr_slots = ed->nr_fds * x->nr_chunks;
+	ret = io_uring_register_buffers_sparse(&ed->ring, ed->nr_slots);
+	if (ret) {
+		log_err(DMABUF_LOG_PREFIX "a sparse table of %u buffers: %s\n", ed->nr_slots,
+			strerror(-ret));
+		return ret;
+	}
+	ed->bufs_registered = true;
+	ret = regbuf_probe(&ed->ring, 0);
+	if (ret == 0) {
+		regbuf_no_api_msg(why, why_len);
+		return -ENOTSUP;
+	}
+	if (ret < 0) {
+		log_err(DMABUF_LOG_PREFIX "probing the io_uring dma-buf API: %s\n", strerror(-ret));
+		return ret;
+	}
+
+	fio_gettime(&t0, NULL);
+	for (i = 0; i < ed->nr_fds; i++) {
+		ret = regbuf_register(&ed->ring, i * x->nr_chunks, fds, x->nr_chunks,
+				      ed->fds[i]);
+		if (ret) {
+			regbuf_explain(ret, ed->fds[i], td->files[i]->file_name,
+				       o->hipri, why, why_len);
+			return ret == -EOPNOTSUPP || ret == -EINVAL ? -ENOTSUP : ret;
+		}
+	}
+	ed->stats.reg_ns += ntime_since_now(&t0);
+
+	io_u_qiter(&td->io_u_all, io_u, i) {
+		struct dmabuf_io *io = &ed->ios[io_u->index];
+		size_t off = (char *)io_u->buf - (char *)ed->area.cpu;
+
+		io->chunk = off / x->chunk_size;
+		io->slot = io->chunk;
+		io->bias = (uintptr_t)ed->area.cpu + (uint64_t)io->chunk * x->chunk_size;
+		if ((off + max_bs - 1) / x->chunk_size != io->chunk) {
+			log_err(DMABUF_LOG_PREFIX "an I/O buffer straddles two dma-bufs (iomem_align=%u?): leave iomem_align at 0\n",
+				td->o.mem_align);
+			return -EINVAL;
+		}
+	}
+	return o->warm ? direct_warm(td, ed) : 0;
+}
+
+static int bounce_setup(struct thread_data *td, struct dmabuf_engine *ed)
+{
+	ed->bounce = mmap(NULL, ed->area.size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (ed->bounce == MAP_FAILED) {
+		ed->bounce = NULL;
+		log_err(DMABUF_LOG_PREFIX "bounce buffer of %zu bytes: %s\n", ed->area.size,
+			strerror(errno));
+		return -ENOMEM;
+	}
+	return ring_register_iovecs(ed, td, ed->bounce, ed->area.size);
+}
+
+/* Which dma-buf each io_u is in, for syncs and device copies. */
+static void set_chunks(struct thread_data *td, struct dmabuf_engine *ed)
+{
+	struct io_u *io_u;
+	unsigned int i;
+
+	io_u_qiter(&td->io_u_all, io_u, i) {
+		size_t off = (char *)io_u->buf - (char *)ed->area.cpu;
+
+		ed->ios[io_u->index].chunk = off / ed->area.exp.chunk_size;
+	}
+}
+
+int path_setup(struct thread_data *td, struct dmabuf_engine *ed)
+{
+	const struct dmabuf_options *o = td->eo;
+	const struct exporter *e = ed->area.exp.exp;
+	enum dmabuf_path want = o->path;
+	char *why = ed->path_why;
+	size_t why_len = sizeof(ed->path_why);
+	int ret;
+
+	if (!e)
+		want = PATH_MAPPED;
+	/* auto tries direct only where it can work at all */
+	if (want == PATH_AUTO && (!td->o.odirect || td->o.nr_files != td->o.open_files)) {
+		snprintf(why, why_len, "%s", !td->o.odirect ?
+			 "direct needs direct=1" : "direct needs openfiles equal to nrfiles");
+		want = (e->caps & EXP_HOST_PAGES) ? PATH_MAPPED : PATH_BOUNCE;
+	}
+	if (want == PATH_DIRECT || want == PATH_AUTO || o->registerfiles) {
+		ret = ring_open_files(ed, td, o->registerfiles);
+		if (ret)
+			return ret;
+	}
+
+	if (want == PATH_DIRECT || want == PATH_AUTO) {
+		ret = direct_setup(td, ed, why, why_len);
+		if (!ret) {
+			want = PATH_DIRECT;
+		} else if (ret == -ENOTSUP && want == PATH_AUTO) {
+			ring_unregister_bufs(ed);
+			ed->slot_stride = 0;
+			want = (e->caps & EXP_HOST_PAGES) ? PATH_MAPPED : PATH_BOUNCE;
+		} else {
+			if (ret == -ENOTSUP)
+				log_err(DMABUF_LOG_PREFIX "%s\n", why);
+			return ret;
+		}
+	}
+	if (want == PATH_MAPPED)
+		ret = ring_register_iovecs(ed, td, ed->area.cpu, ed->area.size);
+	else if (want == PATH_BOUNCE)
+		ret = bounce_setup(td, ed);
+	if (ret)
+		return ret;
+
+	ed->path = want;
+	if (e) {
+		set_chunks(td, ed);
+		ed->sync = o->sync && (e->caps & EXP_CPU_MAP) && want != PATH_MAPPED;
+		ed->data_copies = ed->area.shadow && td->o.verify != VERIFY_NONE;
+		ed->path_work = ed->sync || ed->data_copies || want == PATH_BOUNCE;
+		/* fio fills and checks buffers through the CPU: hold them for it */
+		if (ed->sync)
+			sync_all(ed, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	}
+	if (o->path == PATH_AUTO && e)
+		log_err(DMABUF_LOG_PREFIX "job %s: dmabuf_path=auto chose %s%s%s\n", td->o.name,
+			path_name(want), why[0] ? ": " : "", why);
+	return 0;
+}
+
+void path_teardown(struct dmabuf_engine *ed)
+{
+	/* ed->sync stays set for the report; nothing syncs after this */
+	if (ed->sync)
+		sync_all(ed, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	ring_unregister_bufs(ed);
+	if (ed->bounce)
+		munmap(ed->bounce, ed->area.size);
+	ed->bounce = NULL;
+}

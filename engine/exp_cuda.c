@@ -111,7 +111,7 @@ static void cu_load(void)
 	h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		snprintf(cu_err, sizeof(cu_err),
-			 "no NVIDIA driver (libcuda.so.1) on this machine (%s): install the NVIDIA driver with the open kernel modules, or use another dmabuf_source",
+			 "cuda: no NVIDIA driver (libcuda.so.1) on this machine (%s): install the NVIDIA driver with the open kernel modules, or use another dmabuf_source",
 			 dlerror());
 		cu_ret = -ENOENT;
 		return;
@@ -151,7 +151,7 @@ static void cu_load(void)
 		missing = "cuMemGetHandleForAddressRange";
 	if (missing) {
 		snprintf(cu_err, sizeof(cu_err),
-			 "the NVIDIA driver's libcuda.so.1 lacks %s: it is older than CUDA 11.7; install a newer driver (R515 or later) with the open kernel modules",
+			 "cuda: the NVIDIA driver's libcuda.so.1 lacks %s: it is older than CUDA 11.7; install a newer driver (R515 or later) with the open kernel modules",
 			 missing);
 		cu_ret = -ENOSYS;
 		return;
@@ -161,7 +161,7 @@ static void cu_load(void)
 		char why[160];
 
 		snprintf(cu_err, sizeof(cu_err),
-			 "cuInit failed (%s): check that the NVIDIA kernel module is loaded and nvidia-smi lists the GPU",
+			 "cuda: cuInit failed (%s): check that the NVIDIA kernel module is loaded and nvidia-smi lists the GPU",
 			 cu_strerror(rc, why, sizeof(why)));
 		cu_ret = rc == CUDA_ERROR_NO_DEVICE ? -ENODEV : -EIO;
 	}

@@ -20,20 +20,24 @@ ENGINE_VERSION := $(shell git -C $(TOP) describe --always --dirty 2>/dev/null ||
 ENGINE_SRCS := $(wildcard engine/*.c)
 ENGINE_OBJS := $(ENGINE_SRCS:engine/%.c=build/engine/%.o)
 ENGINE := engine/dmabuf.so
+# The exporters and registration helpers are free of fio: the probe tool
+# is built from the very same sources.
+PROBE := build/dmabuf-probe
+PROBE_SRCS := scripts/dmabuf-probe.c engine/exporter.c $(wildcard engine/exp_*.c) engine/regbuf.c
 
 PYTHON := /usr/bin/python3
 export FIO := $(FIO_BIN)
 
 .PHONY: all deps test check bench-overhead install uninstall clean distclean help
 
-all: $(ENGINE)
+all: $(ENGINE) $(PROBE)
 
 help:
 	@echo "fio-dmabuf targets:"
-	@echo "  make                 build engine/dmabuf.so (installs packages, fetches and builds fio on first use)"
+	@echo "  make                 build engine/dmabuf.so and build/dmabuf-probe (installs packages, fetches and builds fio on first use)"
 	@echo "  make deps            install the Debian packages in scripts/debian-packages (as root)"
 	@echo "  make test            build, then run every test group (tests/run); ends with a summary line"
-	@echo "  make test-GROUP      one group: test-engine, test-analysis, test-matrix, test-vm"
+	@echo "  make test-GROUP      one group: test-engine, test-probe, test-analysis, test-matrix, test-vm, test-dmabuf"
 	@echo "  make check           static checks: cppcheck on the C sources"
 	@echo "  make bench-overhead  engine (mem) vs fio's io_uring engine, CPU per I/O (scripts/bench-overhead)"
 	@echo "  make install         install dmabuf.so into \$$PREFIX/lib ($(PREFIX)/lib) and run ldconfig"
@@ -58,6 +62,11 @@ build/engine/%.o: engine/%.c config.mk
 $(ENGINE): $(ENGINE_OBJS)
 	$(CC) $(CFLAGS) -shared -o $@ $^ $(URING_LIBS)
 
+$(PROBE): $(PROBE_SRCS) $(wildcard engine/*.h) config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) -Iengine $(URING_CFLAGS) -o $@ $(PROBE_SRCS) \
+		$(URING_LIBS) -ldl
+
 -include $(ENGINE_OBJS:.o=.d)
 
 # The engine as if built for another fio: tests/engine checks it is refused.
@@ -78,7 +87,8 @@ test-%: $(TEST_DEPS)
 check: config.mk
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem --std=c11 \
-		-D__linux__ -DFIO_DMABUF_FIO_VERSION='"check"' -I engine $(ENGINE_SRCS)
+		-D__linux__ -DFIO_DMABUF_FIO_VERSION='"check"' -I engine $(ENGINE_SRCS) \
+		scripts/dmabuf-probe.c
 
 bench-overhead: all
 	scripts/bench-overhead

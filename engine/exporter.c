@@ -52,13 +52,20 @@ int export_alloc(struct dmabuf_export *x, const struct exporter *e,
 		if (ret)
 			return ret;
 	}
-	if (limit && limit < chunk_max)
+	if (limit && limit < chunk_max) {
 		chunk_max = limit;
+		if (chunk_max < unit) {
+			snprintf(x->err, sizeof(x->err),
+				 "%s: one dma-buf may be at most %zu bytes here, less than one I/O buffer (%zu bytes)%s",
+				 e->name, chunk_max, unit, e == &exp_udmabuf ?
+				 "; raise udmabuf.size_limit_mb (kernel command line or /sys/module/udmabuf/parameters/size_limit_mb)" : "");
+			return -EINVAL;
+		}
+	}
 	if (chunk_max < unit) {
 		snprintf(x->err, sizeof(x->err),
-			 "%s: one dma-buf may be at most %zu bytes, less than one I/O buffer (%zu bytes)%s",
-			 e->name, chunk_max, unit, e == &exp_udmabuf ?
-			 "; raise udmabuf.size_limit_mb (kernel command line or /sys/module/udmabuf/parameters/size_limit_mb)" : "");
+			 "dmabuf_chunk_max=%zu is less than one I/O buffer (%zu bytes): raise it",
+			 chunk_max, unit);
 		return -EINVAL;
 	}
 	x->size = (size + unit - 1) / unit * unit;

@@ -291,5 +291,8 @@ def render_job(path, env, _depth=0):
                 out.append(render_job(name, env, _depth + 1))
                 out.append(f"; --- end of {os.path.basename(name)}\n")
                 continue
+            if s.startswith((";", "#")):
+                out.append(line)        # fio does not expand comments either
+                continue
             out.append(re.sub(r"\$\{([^}]+)\}", lambda mm: env.get(mm.group(1), ""), line))
     return "".join(out)

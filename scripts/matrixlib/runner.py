@@ -49,6 +49,13 @@ def source_reason(source, probe, exists=os.path.exists):
         ent = probe.get(kind) if kind != "heap" else probe.get("heaps", probe.get("heap"))
         if isinstance(ent, dict) and ent.get("available") is False:
             return f"dma-buf source {source} unavailable (dmabuf-probe: {ent.get('reason', 'not available')})"
+        listed = ent.get(kind + "s" if kind == "heap" else "nodes") if isinstance(ent, dict) else None
+        if arg and isinstance(listed, list) and listed:
+            names = [x if isinstance(x, str) else str(x.get("name", x.get("path", "")))
+                     for x in listed]
+            if not any(n == arg or n.endswith("/" + arg) for n in names):
+                return (f"dma-buf source {source} unavailable: dmabuf-probe lists only "
+                        f"{', '.join(names)}")
     if kind == "mem":
         return None
     if kind == "udmabuf":
@@ -86,10 +93,12 @@ def path_reason(arm, source, target_kind, probe, target_path):
                 "file (run with --device /dev/nvmeXnY or --vm)")
     if isinstance(probe, dict):
         api = probe.get("io_uring_dmabuf", probe.get("dmabuf_api"))
+        why = None
         if isinstance(api, dict):
-            api = api.get("available")
+            api, why = api.get("available"), api.get("reason")
         if api is False:
-            return ("kernel lacks the io_uring dma-buf API (dmabuf-probe); boot a kernel "
+            return (f"dmabuf-probe: {why}" if why else
+                    "kernel lacks the io_uring dma-buf API (dmabuf-probe); boot a kernel "
                     "with the series for dmabuf-direct")
         for f in probe.get("files", []) if isinstance(probe.get("files"), list) else []:
             if isinstance(f, dict) and f.get("path") == target_path and f.get("direct") is False:
@@ -207,7 +216,8 @@ class Runner:
         cell_env = mx.fio_env(self.m, c, self.target["path"], self.engine_so)
         with open(os.path.join(pd, "job.fio"), "w") as f:
             f.write(f"; {c['arm']}.fio as fio read it for run {c['run_id']}: include\n"
-                    f"; inlined and ${{VAR}}s expanded from the environment in cmdline.\n")
+                    f"; inlined, variables expanded from the environment in cmdline.\n"
+                    f"; Self-contained: 'fio job.fio' repeats this run.\n")
             f.write(mx.render_job(info["path"], cell_env))
         argv = [self.fio, "--output-format=json+", "--output=fio.json", info["path"]]
         cmdline = ("cd " + shlex.quote(self.out + "/runs/" + c["run_id"]) + " && env " +

@@ -167,8 +167,8 @@ def check_dir(path, size):
             os.close(fd)
     except OSError as e:
         raise TargetError(f"--dir {path}: O_DIRECT I/O fails there ({e.strerror}); "
-                          f"every arm uses direct=1, so pick a directory on a disk "
-                          f"file system (not tmpfs)")
+                          f"every arm uses direct=1, so pick a directory on a file "
+                          f"system that supports O_DIRECT")
     finally:
         buf.close()
         try:

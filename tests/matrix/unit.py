@@ -1,0 +1,280 @@
+#!/usr/bin/python3
+"""Unit tests of scripts/matrixlib's pure functions. Prints PASS/FAIL lines
+(tests/lib.sh protocol) and exits 1 if any failed."""
+import copy
+import json
+import os
+import sys
+import tempfile
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(TOP, "scripts"))
+
+from matrixlib import matrix as mx   # noqa: E402
+from matrixlib import meta as mt     # noqa: E402
+from matrixlib import runner as rn   # noqa: E402
+from matrixlib import schema         # noqa: E402
+from matrixlib import target as tg   # noqa: E402
+
+FAILED = False
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def check(cond, why):
+    if not cond:
+        raise AssertionError(why)
+
+
+@test
+def units():
+    check(mx.parse_size("4k") == 4096 and mx.parse_size("1m") == 1 << 20, "sizes")
+    check(mx.parse_size("512") == 512, "plain bytes")
+    check(mx.parse_seconds("500ms") == 0.5 and mx.parse_seconds("10") == 10, "durations")
+    check(mx.fio_seconds(1.5) == "1500ms", "fio time")
+    for bad in ("4q", "", "k"):
+        try:
+            mx.parse_size(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"'{bad}' accepted as a size")
+
+
+def infos_for(arms):
+    return {a: mx.arm_info(os.path.join(TOP, "jobs"), a) for a in arms}
+
+
+def small_matrix(**kw):
+    m = {"arms": ["dmabuf-direct", "mem", "io_uring", "psync"], "sources": ["udmabuf", "heap"],
+         "patterns": ["randread", "write"], "bs": [4096, 1 << 20], "iodepth": [1, 32],
+         "numjobs": [1]}
+    m.update(kw)
+    return m
+
+
+@test
+def cells_sources_only_for_dmabuf_arms():
+    m = small_matrix()
+    cells = mx.base_cells(m, infos_for(m["arms"]))
+    # dmabuf-direct x 2 sources + 3 other arms, each x 2 x 2 x 2
+    check(len(cells) == (2 + 3) * 8, f"{len(cells)} cells")
+    check(all((c["source"] is None) == (c["arm"] != "dmabuf-direct") for c in cells),
+          "source set on a non-dma-buf arm or missing on a dma-buf arm")
+
+
+@test
+def plan_is_randomised_complete_blocks():
+    m = small_matrix()
+    cells = mx.base_cells(m, infos_for(m["arms"]))
+    n = len(cells)
+    for seed in range(20):
+        p = mx.plan(cells, 5, seed)
+        check(len(p) == 5 * n, "wrong count")
+        check([c["order"] for c in p] == list(range(5 * n)), "orders not 0..N-1")
+        check(len({c["run_id"] for c in p}) == len(p), "run ids not unique")
+        for r in range(5):
+            block = p[r * n:(r + 1) * n]
+            check(all(c["repeat"] == r for c in block), "repeats not in blocks")
+            check(sorted(map(str, map(mx.cell_key, block))) ==
+                  sorted(map(str, map(mx.cell_key, cells))), "block is not a permutation")
+        for a, b in zip(p, p[1:]):
+            check(mx.cell_key(a) != mx.cell_key(b), f"seed {seed}: {a['run_id']} twice in a row")
+        # Interleaved: the first block is not in matrix (arm-grouped) order.
+        check([mx.cell_key(c) for c in p[:n]] != [mx.cell_key(c) for c in cells],
+              "first block is in matrix order, not shuffled")
+    check(mx.plan(cells, 3, 7) == mx.plan(cells, 3, 7), "same seed, different plan")
+    check(mx.plan(cells, 3, 7) != mx.plan(cells, 3, 8), "seed has no effect")
+
+
+@test
+def plan_single_cell():
+    p = mx.plan([{"arm": "io_uring", "source": None, "pattern": "read", "bs": 4096,
+                  "iodepth": 1, "numjobs": 1}], 3, 1)
+    check([c["repeat"] for c in p] == [0, 1, 2], "one cell, three repeats")
+
+
+@test
+def render_job_expands_like_fio():
+    env = {"FILENAME": "/x", "SIZE": "1", "RW": "read", "RWMIXREAD": "70", "BS": "4096",
+           "IODEPTH": "1", "NUMJOBS": "1", "RUNTIME": "1000ms", "RAMP_TIME": "0ms",
+           "SOURCE": "udmabuf", "ENGINE_SO": "/e.so"}
+    text = mx.render_job(os.path.join(TOP, "jobs", "dmabuf-bounce.fio"), env)
+    code = [l for l in text.splitlines() if not l.lstrip().startswith((";", "#"))]
+    check(not any("${" in l for l in code), "unexpanded variable left")
+    check("filename=/x" in text and "dmabuf_source=udmabuf" in text, "values missing")
+    check("lat_percentiles=1" in text, "include not inlined")
+    check(not any(l.strip().startswith("include") for l in text.splitlines()),
+          "include directive left in the rendered job")
+    text = mx.render_job(os.path.join(TOP, "jobs", "io_uring.fio"), {})
+    check("filename=\n" in text, "an unset variable must expand to nothing, as in fio")
+
+
+@test
+def every_arm_file_shares_the_include():
+    for a in ("dmabuf-direct", "dmabuf-mapped", "dmabuf-bounce", "mem", "io_uring", "libaio",
+              "psync"):
+        with open(os.path.join(TOP, "jobs", a + ".fio")) as f:
+            check("include common.inc" in f.read(), f"{a}.fio lacks the include")
+    with open(os.path.join(TOP, "jobs", "common.inc")) as f:
+        inc = f.read()
+    for opt in ("ramp_time=", "lat_percentiles=1", "scramble_buffers=0", "direct=1"):
+        check(opt in inc, f"common.inc lacks {opt}")
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+@test
+def matrix_errors_name_the_cause():
+    d = tempfile.mkdtemp()
+    good = "[matrix]\narms = io_uring\npatterns = read\nbs = 4k\niodepth = 1\n"
+    m = mx.parse_matrix(write(f"{d}/g.ini", good), os.path.join(TOP, "jobs"))
+    check(m["repeats"] == 3 and m["iommu"] == ["off"], "defaults")
+    cases = [
+        (good + "bogus = 1\n", "unknown key(s) bogus"),
+        (good.replace("io_uring", "nosucharm"), "no job file"),
+        (good.replace("bs = 4k", "bs = 4q"), "bs = 4q"),
+        (good.replace("bs = 4k", "bs = 1000"), "multiple of 512"),
+        (good.replace("patterns = read\n", ""), "key 'patterns' is missing"),
+        (good.replace("read", "readish"), "'readish' is not one of"),
+        (good + "iommu = sometimes\n", "iommu = sometimes"),
+        (good + "sources = gpu\n", "'gpu' is not mem"),
+        ("arms = x\n", "not an INI file"),
+    ]
+    for text, want in cases:
+        try:
+            mx.parse_matrix(write(f"{d}/b.ini", text), os.path.join(TOP, "jobs"))
+        except mx.MatrixError as e:
+            check(want in str(e) and "b.ini" in str(e), f"error '{e}' lacks '{want}'")
+            continue
+        raise AssertionError(f"accepted a matrix that should fail with '{want}'")
+
+
+@test
+def signatures():
+    blank = bytes(70000)
+    check(tg.own_signatures(blank) == [], "blank device has signatures")
+    ext4 = bytearray(blank)
+    ext4[1080:1082] = b"\x53\xef"
+    check(any("ext" in s for s in tg.own_signatures(bytes(ext4))), "ext4 magic missed")
+    mbr = bytearray(blank)
+    mbr[510:512] = b"\x55\xaa"
+    check(tg.own_signatures(bytes(mbr)) == [], "boot signature alone is not a partition table")
+    mbr[446 + 4] = 0x83
+    check(any("MBR" in s for s in tg.own_signatures(bytes(mbr))), "MBR entry missed")
+    gpt = bytearray(mbr)
+    gpt[512:520] = b"EFI PART"
+    check(any("GPT" in s for s in tg.own_signatures(bytes(gpt))), "GPT missed")
+
+
+@test
+def iommu_modes():
+    check(mt.iommu_mode("", "DMA") == "strict", "DMA group")
+    check(mt.iommu_mode("", "DMA-FQ") == "lazy", "DMA-FQ group")
+    check(mt.iommu_mode("", "identity") == "off", "identity group")
+    check(mt.iommu_mode("intel_iommu=on iommu.strict=0", None, True) == "lazy", "cmdline lazy")
+    check(mt.iommu_mode("intel_iommu=on iommu.strict=1", None, True) == "strict", "cmdline strict")
+    check(mt.iommu_mode("quiet", None, False) == "off", "no IOMMU")
+    check(mt.iommu_mode("quiet", None, True) == "unknown", "IOMMU of unknown mode")
+
+
+@test
+def skip_reasons():
+    none = lambda p: False       # noqa: E731
+    every = lambda p: True       # noqa: E731
+    check("udmabuf" in rn.source_reason("udmabuf", None, none), "missing udmabuf not reported")
+    check(rn.source_reason("udmabuf", None, every) is None, "present udmabuf reported missing")
+    check("/dev/dma_heap/system" in rn.source_reason("heap", None, none), "default heap name")
+    check("/dev/dma_heap/cma" in rn.source_reason("heap:cma", None, none), "named heap")
+    check(rn.source_reason("mem", None, none) is None, "mem needs nothing")
+    probe = {"udmabuf": {"available": False, "reason": "size_limit_mb=0"}}
+    check("size_limit_mb=0" in rn.source_reason("udmabuf", probe, every), "probe reason not used")
+    check("regular file" in rn.path_reason("dmabuf-direct", "udmabuf", "file", None, "/f"),
+          "direct on a file")
+    check(rn.path_reason("dmabuf-direct", "udmabuf", "block", None, "/dev/nvme0n1") is None,
+          "direct on a block device without a probe")
+    check("kernel lacks" in rn.path_reason("dmabuf-direct", "udmabuf", "block",
+                                           {"io_uring_dmabuf": False}, "/dev/nvme0n1"),
+          "probe's 'no API' ignored")
+    check("pin" in rn.path_reason("dmabuf-mapped", "heap:system", "block", None, "/d"),
+          "mapped with a heap")
+    real = {"io_uring_dmabuf": {"available": False, "reason": "kernel X lacks the API"},
+            "heaps": {"available": True, "heaps": ["system"]}}
+    check("kernel X lacks" in rn.path_reason("dmabuf-direct", "udmabuf", "block", real, "/d"),
+          "probe's reason not passed on")
+    check(rn.source_reason("heap:system", real, every) is None, "listed heap refused")
+    check("lists only system" in rn.source_reason("heap:cma", real, every), "unlisted heap")
+    check(rn.path_reason("dmabuf-mapped", "udmabuf", "file", None, "/f") is None,
+          "mapped with udmabuf on a file")
+    check(rn.path_reason("dmabuf-bounce", "drm", "file", None, "/f") is None, "bounce with drm")
+
+
+@test
+def fio_judge_catches_bad_runs():
+    d = tempfile.mkdtemp()
+    ok = {"jobs": [{"jobname": "a", "error": 0, "read": {"total_ios": 5}}]}
+    check(rn.fio_judge(write(f"{d}/ok.json", "note: x\n" + json.dumps(ok)), "") is None,
+          "good run rejected")
+    bad = copy.deepcopy(ok)
+    bad["jobs"][0]["error"] = 5
+    check("error 5" in rn.fio_judge(write(f"{d}/e.json", json.dumps(bad)), ""), "job error")
+    bad["jobs"][0].update(error=0, read={"total_ios": 0})
+    check("no I/O" in rn.fio_judge(write(f"{d}/z.json", json.dumps(bad)), ""), "zero I/O")
+    check("signal" in rn.fio_judge(f"{d}/ok.json", "fio: pid=12, got signal=11\n"), "signal")
+    check("no valid JSON" in rn.fio_judge(write(f"{d}/t.json", '{"jobs": [{"job'), ""),
+          "truncated JSON")
+
+
+def good_meta():
+    return {"schema": 1, "name": "x", "emulated": True, "kernel": {"release": "6", "cmdline": ""},
+            "iommu": "off", "dmabuf_api": None, "cpu": {"model": "m", "count": 2},
+            "memory_bytes": 1, "fio_version": "fio-3.41", "engine_version": "abc",
+            "device": None, "matrix": "ci.ini", "start": "t", "end": None, "hostname": "h",
+            "probe": None}
+
+
+@test
+def meta_schema():
+    check(schema.validate_meta(good_meta()) == [], "good meta rejected")
+    dev = good_meta()
+    dev["device"] = {"model": "QEMU NVMe Ctrl", "firmware": "1.0", "lba_format": None,
+                     "mdts": 7, "pci_address": "0000:00:04.0"}
+    check(schema.validate_meta(dev) == [], "meta with a device rejected")
+    for key, val, want in [("schema", 2, "schema"), ("emulated", "yes", "emulated"),
+                           ("iommu", "on", "iommu"), ("dmabuf_api", "maybe", "dmabuf_api"),
+                           ("memory_bytes", True, "memory_bytes"), ("kernel", {}, "release"),
+                           ("device", {"model": "m"}, "firmware")]:
+        m = good_meta()
+        m[key] = val
+        check(any(want in p for p in schema.validate_meta(m)), f"bad {key} accepted")
+    m = good_meta()
+    del m["probe"]
+    check(any("probe" in p for p in schema.validate_meta(m)), "missing probe accepted")
+
+
+@test
+def cell_schema():
+    c = {"arm": "mem", "source": None, "pattern": "read", "bs": 4096, "iodepth": 1,
+         "numjobs": 1, "repeat": 0, "order": 3, "status": "ok", "reason": None}
+    check(schema.validate_cell(c) == [], "good cell rejected")
+    for key, val in [("status", "done"), ("bs", 0), ("order", "3"), ("reason", "x")]:
+        b = dict(c, **{key: val})
+        check(schema.validate_cell(b), f"bad {key} accepted")
+    check(schema.validate_cell(dict(c, status="skipped")), "skip without a reason accepted")
+
+
+for t in TESTS:
+    try:
+        t()
+        print(f"PASS unit-{t.__name__}")
+    except Exception as e:  # noqa: BLE001 - report any failure as a FAIL line
+        FAILED = True
+        print(f"FAIL unit-{t.__name__}: {type(e).__name__}: {e}")
+sys.exit(1 if FAILED else 0)

@@ -226,6 +226,9 @@ class Runner:
         with open(os.path.join(pd, "cmdline"), "w") as f:
             f.write(cmdline + "\n")
         skip = self.arm_skip(c)
+        if self.interrupted:        # the preflight's fio may have seen the signal
+            shutil.rmtree(pd, ignore_errors=True)
+            return None
         if skip:
             open(os.path.join(pd, "stderr.log"), "w").close()
             write_json(os.path.join(pd, "cell.json"), self.cell_doc(c, "skipped", skip))

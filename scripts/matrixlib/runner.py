@@ -255,7 +255,10 @@ class Runner:
         with open(os.path.join(pd, "stderr.log")) as f:
             text = f.read()
         fj = os.path.join(pd, "fio.json")
-        if reason is None and rc != 0:
+        if reason is None and rc < 0:
+            reason = (f"fio was killed by {signal.Signals(-rc).name}; last output: "
+                      f"{tail_reason(text)}")
+        elif reason is None and rc != 0:
             reason = f"fio exited {rc}: {tail_reason(text)}"
         if reason is None:
             reason = fio_judge(fj, text)

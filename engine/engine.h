@@ -100,6 +100,7 @@ struct dmabuf_engine {
 	enum dmabuf_path path;		/* the path in use (never PATH_AUTO) */
 	char path_why[512];		/* why auto did not choose direct, or "" */
 	bool sync;			/* DMA_BUF_IOCTL_SYNC around CPU access */
+	bool cpu_holds;			/* SYNC_START taken on every dma-buf at set-up */
 	bool data_copies;		/* device memory: keep fio's shadow in step */
 	bool path_work;			/* sync, bounce or data copies per I/O */
 	unsigned int queued;		/* sqes prepared, not yet submitted */

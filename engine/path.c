@@ -262,8 +262,10 @@ int path_setup(struct thread_data *td, struct dmabuf_engine *ed)
 		ed->data_copies = ed->area.shadow && td->o.verify != VERIFY_NONE;
 		ed->path_work = ed->sync || ed->data_copies || want == PATH_BOUNCE;
 		/* fio fills and checks buffers through the CPU: hold them for it */
-		if (ed->sync)
+		if (ed->sync) {
 			sync_all(ed, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+			ed->cpu_holds = true;
+		}
 	}
 	if (o->path == PATH_AUTO && e)
 		log_err(DMABUF_LOG_PREFIX "job %s: dmabuf_path=auto chose %s%s%s\n", td->o.name,
@@ -273,9 +275,10 @@ int path_setup(struct thread_data *td, struct dmabuf_engine *ed)
 
 void path_teardown(struct dmabuf_engine *ed)
 {
-	/* ed->sync stays set for the report; nothing syncs after this */
-	if (ed->sync)
+	/* runs twice (iomem_free, cleanup): the dma-bufs may be gone by then */
+	if (ed->cpu_holds)
 		sync_all(ed, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	ed->cpu_holds = false;
 	ring_unregister_bufs(ed);
 	if (ed->bounce)
 		munmap(ed->bounce, ed->area.size);

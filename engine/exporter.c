@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The exporter table, chunking, and the helpers every CPU-mappable
+ * Chunking, and the helpers every CPU-mappable
  * exporter shares: one contiguous mapping of all chunks, and the sync ioctl.
  */
 #include <errno.h>
@@ -14,25 +14,14 @@
 
 #include "exporter.h"
 
-static const struct exporter *const exporters[] = {
-	&exp_udmabuf,
-	&exp_heap,
-	&exp_drm,
-	&exp_cuda,
-};
-
-const struct exporter *exporter_find(const char *spec, const char **arg)
+bool spec_names(const char *spec, const char *name, const char **arg)
 {
 	size_t len = strcspn(spec, ":");
-	size_t i;
 
+	if (strlen(name) != len || strncmp(name, spec, len))
+		return false;
 	*arg = spec[len] == ':' ? spec + len + 1 : NULL;
-	for (i = 0; i < sizeof(exporters) / sizeof(exporters[0]); i++) {
-		if (strlen(exporters[i]->name) == len &&
-		    !strncmp(exporters[i]->name, spec, len))
-			return exporters[i];
-	}
-	return NULL;
+	return true;
 }
 
 int export_alloc(struct dmabuf_export *x, const struct exporter *e,

@@ -59,8 +59,8 @@ struct exporter {
 
 extern const struct exporter exp_udmabuf, exp_heap, exp_drm, exp_cuda;
 
-/* Find "NAME[:ARG]"; NULL if unknown. */
-const struct exporter *exporter_find(const char *spec, const char **arg);
+/* Does spec, "NAME[:ARG]", name name? If so, *arg is ARG or NULL. */
+bool spec_names(const char *spec, const char *name, const char **arg);
 
 /*
  * Allocate size bytes from exporter e as chunks of at most chunk_max bytes,

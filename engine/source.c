@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "exporter.h"
 #include "source.h"
 
 static const struct source_ops *const sources[] = {
@@ -17,13 +18,10 @@ static const struct source_ops *const sources[] = {
 
 const struct source_ops *source_find(const char *spec, const char **arg)
 {
-	size_t len = strcspn(spec, ":");
 	size_t i;
 
-	*arg = spec[len] == ':' ? spec + len + 1 : NULL;
 	for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
-		if (strlen(sources[i]->name) == len &&
-		    !strncmp(sources[i]->name, spec, len))
+		if (spec_names(spec, sources[i]->name, arg))
 			return sources[i];
 	}
 	return NULL;

@@ -51,8 +51,13 @@ def run_gate(base_rs, cand_rs, min_effect=MIN_EFFECT, thresholds=None,
         eff = thresholds.get(c.metric, min_effect)
         rows.append((c, gate_status(c, METRICS[c.metric][2], eff)))
     statuses = [s for _, s in rows]
+    n_base = {st.cell: st.n for st in bs}
+    n_cand = {st.cell: st.n for st in cs}
+    # A cell neither machine could run (e.g. direct on a kernel without the
+    # series) is skipped alike on both sides: reported, not gated.
+    skipped = [k for k in empty if n_base.get(k, 0) == 0 and n_cand.get(k, 0) == 0]
     missing = [(k, "no ok run in the candidate") for k in only_b] + \
-              [(k, "no ok run on one side") for k in empty]
+              [(k, "no ok run on one side") for k in empty if k not in skipped]
     if "regression" in statuses:
         result = "regression"
     elif "inconclusive" in statuses or missing or not rows:
@@ -60,6 +65,7 @@ def run_gate(base_rs, cand_rs, min_effect=MIN_EFFECT, thresholds=None,
     else:
         result = "ok"
     return {"result": result, "exit": EXIT[result], "rows": rows, "missing": missing,
+            "skipped": skipped,
             "new": only_c, "meta_diff": meta_differences(base_rs.meta, cand_rs.meta),
             "min_effect": min_effect, "thresholds": thresholds, "alpha": alpha,
             "correction": correction, "metrics": metrics,
@@ -142,6 +148,8 @@ def summary_markdown(g, ascii_plots=True):
         L.append("- %s: %s (inconclusive)" % (cell_label(k, short=True), why))
     for k in g["new"]:
         L.append("- %s: only in the candidate (not gated)" % cell_label(k, short=True))
+    for k in g["skipped"]:
+        L.append("- %s: skipped on both sides (not gated)" % cell_label(k, short=True))
     n = {s: sum(st == s for _, st in g["rows"]) for s in EXIT}
     L += ["", "%d comparisons: %d ok, %d regression, %d inconclusive." % (
         len(g["rows"]), n["ok"], n["regression"], n["inconclusive"])]

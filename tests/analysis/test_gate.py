@@ -79,3 +79,30 @@ def test_bad_input_exit_3(tmp_path):
 def test_threshold_option():
     p = gate(fixture("gate", "base"), fixture("gate", "same"), "--threshold", "bogus=1")
     assert p.returncode == 2 and "METRIC=FRACTION" in p.stderr
+
+
+def _skip_cell(root, iodepth):
+    """Turn one cell's runs into skips, as run-matrix records them."""
+    runs = root / "runs"
+    for d in os.listdir(runs):
+        cell = json.load(open(runs / d / "cell.json"))
+        if cell["iodepth"] == iodepth:
+            cell.update(status="skipped", reason="test: the machine cannot run it")
+            (runs / d / "cell.json").write_text(json.dumps(cell))
+            os.remove(runs / d / "fio.json")
+
+
+def test_cell_skipped_on_both_sides_is_not_gated(tmp_path):
+    shutil.copytree(fixture("gate", "base"), tmp_path / "b")
+    shutil.copytree(fixture("gate", "same"), tmp_path / "c")
+    _skip_cell(tmp_path / "b", 4)
+    _skip_cell(tmp_path / "c", 4)
+    p = gate(str(tmp_path / "b"), str(tmp_path / "c"), "--no-ascii")
+    assert p.returncode in (0, 2), p.stdout + p.stderr
+    assert "skipped on both sides (not gated)" in p.stdout
+    assert "no ok run on one side" not in p.stdout
+    # Skipped in the candidate only: that is missing data, inconclusive.
+    shutil.rmtree(tmp_path / "b")
+    shutil.copytree(fixture("gate", "base"), tmp_path / "b")
+    p = gate(str(tmp_path / "b"), str(tmp_path / "c"), "--no-ascii")
+    assert p.returncode == 2 and "no ok run on one side" in p.stdout

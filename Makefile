@@ -6,7 +6,7 @@ DEPS_STAMP := build/.deps-stamp
 
 # config.mk comes from ./configure; make runs it when it is missing, except
 # for the goals below, which need neither packages nor fio.
-NOCONFIG_GOALS := help deps clean distclean uninstall
+NOCONFIG_GOALS := help deps clean distclean uninstall report
 ifneq ($(filter-out $(NOCONFIG_GOALS),$(or $(MAKECMDGOALS),all)),)
 -include config.mk
 endif
@@ -28,7 +28,7 @@ PROBE_SRCS := scripts/dmabuf-probe.c engine/exporter.c $(wildcard engine/exp_*.c
 PYTHON := /usr/bin/python3
 export FIO := $(FIO_BIN)
 
-.PHONY: all deps test check bench-overhead install uninstall clean distclean help
+.PHONY: all deps test check bench report bench-overhead install uninstall clean distclean help
 
 all: $(ENGINE) $(PROBE)
 
@@ -38,6 +38,9 @@ help:
 	@echo "  make deps            install the Debian packages in scripts/debian-packages (as root)"
 	@echo "  make test            build, then run every test group (tests/run); ends with a summary line"
 	@echo "  make test-GROUP      one group: test-engine, test-probe, test-analysis, test-matrix, test-vm, test-dmabuf"
+	@echo "  make bench           the default matrix on DEVICE=/dev/nvmeXnY, else in the test VM (emulated), then its report"
+	@echo "                       (BENCH_MATRIX=jobs/matrix/default.ini, BENCH_OUT=results/scratch/bench-DATE)"
+	@echo "  make report RESULTS=DIR  tables, figures and report.md for a result directory"
 	@echo "  make check           static checks: cppcheck on the C sources"
 	@echo "  make bench-overhead  engine (mem) vs fio's io_uring engine, CPU per I/O (scripts/bench-overhead)"
 	@echo "  make install         install dmabuf.so into \$$PREFIX/lib ($(PREFIX)/lib) and run ldconfig"
@@ -89,6 +92,20 @@ check: config.mk
 		--inline-suppr --suppress=missingIncludeSystem --std=c11 \
 		-D__linux__ -DFIO_DMABUF_FIO_VERSION='"check"' -I engine $(ENGINE_SRCS) \
 		scripts/dmabuf-probe.c
+
+BENCH_MATRIX ?= jobs/matrix/default.ini
+
+# The matrix exits 1 when some cells failed; the report still shows the rest.
+bench: all
+	@out=$${BENCH_OUT:-results/scratch/bench-$$(date -u +%Y%m%dT%H%M%SZ)}; \
+	scripts/run-matrix $(BENCH_MATRIX) $(if $(DEVICE),--device $(DEVICE),--vm) --out "$$out"; \
+	rc=$$?; [ $$rc -le 1 ] || exit $$rc; \
+	analysis/report "$$out" || exit $$?; \
+	echo "bench: results in $$out, report in $$out/report/report.md"; exit $$rc
+
+report:
+	@[ -n "$(RESULTS)" ] || { echo "make report: give RESULTS=results/NAME" >&2; exit 2; }
+	analysis/report $(RESULTS)
 
 bench-overhead: all
 	scripts/bench-overhead

@@ -30,7 +30,9 @@ export FIO := $(FIO_BIN)
 
 .PHONY: all deps test check bench report bench-overhead install uninstall clean distclean help
 
-all: $(ENGINE) $(PROBE)
+NVME_ID := build/nvme-id
+
+all: $(ENGINE) $(PROBE) $(NVME_ID)
 
 help:
 	@echo "fio-dmabuf targets:"
@@ -92,7 +94,7 @@ check: config.mk
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
 		--inline-suppr --suppress=missingIncludeSystem --std=c11 \
 		-D__linux__ -DFIO_DMABUF_FIO_VERSION='"check"' -I engine $(ENGINE_SRCS) \
-		scripts/dmabuf-probe.c
+		scripts/dmabuf-probe.c scripts/nvme-id.c
 
 BENCH_MATRIX ?= jobs/matrix/default.ini
 
@@ -103,6 +105,11 @@ bench: all
 	rc=$$?; [ $$rc -le 1 ] || exit $$rc; \
 	analysis/report "$$out" || exit $$?; \
 	echo "bench: results in $$out, report in $$out/report/report.md"; exit $$rc
+
+# The NVMe identity the matrix runner records in meta.json (libnvme).
+$(NVME_ID): scripts/nvme-id.c config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARN) $(NVME_CFLAGS) -o $@ $< $(NVME_LIBS)
 
 report:
 	@[ -n "$(RESULTS)" ] || { echo "make report: give RESULTS=results/NAME" >&2; exit 2; }

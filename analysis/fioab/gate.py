@@ -40,7 +40,7 @@ def meta_differences(base, cand):
 
 
 def run_gate(base_rs, cand_rs, min_effect=MIN_EFFECT, thresholds=None,
-             alpha=ALPHA, correction="holm", metrics=GATE_METRICS):
+             alpha=ALPHA, correction="bh", metrics=GATE_METRICS):
     thresholds = dict(thresholds or {})
     bs, cs = cell_stats(base_rs, salt="base"), cell_stats(cand_rs, salt="candidate")
     comps, only_b, only_c, empty = set_comparisons(

@@ -81,7 +81,7 @@ def headline(comps, unmatched, baselines, min_effect):
             lo, hi = c.ci
             out.append("- **%s** %s than **%s** at %s %s QD%d nj%d "
                        "(95%% CI of the ratio %.3f..%.3f; medians %s vs %s %s; "
-                       "n=%d vs %d; Holm p=%.2g): **%s**." % (
+                       "n=%d vs %d; corrected p=%.2g): **%s**." % (
                            k[1] + ("/" + k[2] if k[2] else ""), what, k[0], k[3],
                            fmt_size(k[4]), k[5], k[6], lo, hi,
                            tables.show(metric, c.cand_median),
@@ -193,7 +193,7 @@ def render_figures(stats, comps, tasks, jobs=1):
 
 
 def build(rs, out, baselines=None, min_effect=MIN_EFFECT, alpha=ALPHA,
-          correction="holm", plots=True, ascii_plots=True, resamples=None, jobs=1):
+          correction="bh", plots=True, ascii_plots=True, resamples=None, jobs=1):
     """Write the whole report into `out`; returns a dict of what was made."""
     os.makedirs(out, exist_ok=True)
     kw = {"resamples": resamples} if resamples else {}

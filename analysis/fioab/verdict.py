@@ -156,7 +156,7 @@ def compare_cells(b, c, metrics, key, base_label, cand_label):
     return out
 
 
-def finish(comps, alpha=ALPHA, min_effect=MIN_EFFECT, correction="holm",
+def finish(comps, alpha=ALPHA, min_effect=MIN_EFFECT, correction="bh",
            min_effects=None):
     """Correct p-values per metric over the cells, then decide each."""
     by_metric = {}

@@ -121,15 +121,10 @@ out:
 	return ret;
 }
 
-static void drm_free(struct dmabuf_export *x)
-{
-	export_unmap_chunks(x);
-}
-
 const struct exporter exp_drm = {
 	.name		= "drm",
 	.caps		= EXP_CPU_MAP,
 	.check_arg	= drm_check_arg,
 	.alloc		= drm_alloc,
-	.free		= drm_free,
+	.free		= export_unmap_chunks,
 };

@@ -89,15 +89,10 @@ out:
 	return ret;
 }
 
-static void heap_free(struct dmabuf_export *x)
-{
-	export_unmap_chunks(x);
-}
-
 const struct exporter exp_heap = {
 	.name		= "heap",
 	.caps		= EXP_CPU_MAP,
 	.check_arg	= heap_check_arg,
 	.alloc		= heap_alloc,
-	.free		= heap_free,
+	.free		= export_unmap_chunks,
 };

@@ -46,25 +46,39 @@ static inline size_t chunk_off(const struct dmabuf_engine *ed, const struct io_u
 		(size_t)io->chunk * ed->area.exp.chunk_size;
 }
 
-/* Device memory (no CPU view): copy between it and host memory. */
-static void device_copy(struct dmabuf_engine *ed, const struct io_u *io_u, void *host,
-			size_t len, bool to_device)
+/*
+ * Device memory (no CPU view): copy between it and host memory. A failed
+ * copy fails the I/O (0 or -errno): data that never reached the device, or
+ * never came back from it, must not pass for a transfer.
+ */
+static int device_copy(struct dmabuf_engine *ed, const struct io_u *io_u, void *host,
+		       size_t len, bool to_device)
 {
 	struct dmabuf_export *x = &ed->area.exp;
+	int ret;
 
-	x->exp->copy(x, ed->ios[io_u->index].chunk, chunk_off(ed, io_u), host, len,
-		     to_device);
+	ret = x->exp->copy(x, ed->ios[io_u->index].chunk, chunk_off(ed, io_u), host, len,
+			   to_device);
+	if (unlikely(ret))
+		log_err(DMABUF_LOG_PREFIX "%s\n", x->err);
+	return ret;
 }
 
-/* Before an I/O goes to the kernel: hand data over to the device side. */
-static void before_submit(struct dmabuf_engine *ed, struct io_u *io_u)
+/*
+ * Before an I/O goes to the kernel: hand data over to the device side.
+ * 0, or -errno from a device copy: then the I/O must not be issued.
+ */
+static int before_submit(struct dmabuf_engine *ed, struct io_u *io_u)
 {
 	const struct dmabuf_io *io = &ed->ios[io_u->index];
 	void *bounce = (void *)(uintptr_t)((uintptr_t)io_u->xfer_buf - io->bias);
 	bool write = io_u->ddir == DDIR_WRITE;
+	int ret = 0;
 
 	if (ed->data_copies && write) {
-		device_copy(ed, io_u, io_u->xfer_buf, io_u->xfer_buflen, true);
+		ret = device_copy(ed, io_u, io_u->xfer_buf, io_u->xfer_buflen, true);
+		if (unlikely(ret))
+			return ret;
 		ed->stats.copy_bytes += io_u->xfer_buflen;
 	}
 	if (ed->path == PATH_BOUNCE) {
@@ -73,45 +87,55 @@ static void before_submit(struct dmabuf_engine *ed, struct io_u *io_u)
 			if (ed->sync)
 				sync_chunk(ed, io->chunk, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
 			if (ed->area.shadow)
-				device_copy(ed, io_u, bounce, io_u->xfer_buflen, false);
+				ret = device_copy(ed, io_u, bounce, io_u->xfer_buflen, false);
 			else
 				memcpy(bounce, io_u->xfer_buf, io_u->xfer_buflen);
 			if (ed->sync)
 				sync_chunk(ed, io->chunk, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
-			ed->stats.bounce_bytes += io_u->xfer_buflen;
+			if (likely(!ret))
+				ed->stats.bounce_bytes += io_u->xfer_buflen;
 		}
 	} else if (ed->sync) {
 		/* direct: the device owns the dma-buf until completion */
 		sync_chunk(ed, io->chunk, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 	}
+	return ret;
 }
 
-/* After an I/O finished (not reissued): bring data back to fio's side. */
-static void after_complete(struct dmabuf_engine *ed, struct io_u *io_u, int res)
+/*
+ * After an I/O finished (not reissued): bring data back to fio's side.
+ * 0, or -errno from a device copy: then the I/O has failed.
+ */
+static int after_complete(struct dmabuf_engine *ed, struct io_u *io_u, int res)
 {
 	const struct dmabuf_io *io = &ed->ios[io_u->index];
 	void *bounce = (void *)(uintptr_t)((uintptr_t)io_u->xfer_buf - io->bias);
 	bool read = io_u->ddir == DDIR_READ && res > 0;
+	int ret = 0;
 
 	if (ed->path == PATH_BOUNCE) {
 		if (read) {
 			if (ed->sync)
 				sync_chunk(ed, io->chunk, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
 			if (ed->area.shadow)
-				device_copy(ed, io_u, bounce, res, true);
+				ret = device_copy(ed, io_u, bounce, res, true);
 			else
 				memcpy(io_u->xfer_buf, bounce, res);
 			if (ed->sync)
 				sync_chunk(ed, io->chunk, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+			if (unlikely(ret))
+				return ret;
 			ed->stats.bounce_bytes += res;
 		}
 	} else if (ed->sync) {
 		sync_chunk(ed, io->chunk, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 	}
 	if (ed->data_copies && read) {
-		device_copy(ed, io_u, io_u->xfer_buf, res, false);
-		ed->stats.copy_bytes += res;
+		ret = device_copy(ed, io_u, io_u->xfer_buf, res, false);
+		if (likely(!ret))
+			ed->stats.copy_bytes += res;
 	}
+	return ret;
 }
 
 /* fsync and trim: not on the measured path, kept simple. */
@@ -152,13 +176,20 @@ enum fio_q_status dmabuf_queue(struct thread_data *td, struct io_u *io_u)
 	fio_ro_check(td, io_u);
 	if (unlikely(!ddir_rw(io_u->ddir)))
 		return queue_other(td, ed, io_u);
-	sqe = io_uring_get_sqe(&ed->ring);
-	if (unlikely(!sqe))
+	/* The ring has an entry for every io_u: no sqe is taken in vain. */
+	if (unlikely(!io_uring_sq_space_left(&ed->ring)))
 		return FIO_Q_BUSY;
+	if (unlikely(ed->path_work)) {
+		int ret = before_submit(ed, io_u);
+
+		if (ret) {
+			io_u->error = -ret;
+			return FIO_Q_COMPLETED;
+		}
+	}
+	sqe = io_uring_get_sqe(&ed->ring);
 	ed->ios[io_u->index].reissues = 0;
 	prep_rw(ed, td->eo, sqe, io_u);
-	if (unlikely(ed->path_work))
-		before_submit(ed, io_u);
 	ed->pending[ed->queued++] = io_u;
 	return FIO_Q_QUEUED;
 }
@@ -258,8 +289,12 @@ static void reap(struct thread_data *td, struct dmabuf_engine *ed, unsigned int 
 			/* fio requeues the rest of a short transfer */
 			io_u->resid = io_u->xfer_buflen - res;
 		}
-		if (unlikely(ed->path_work) && ddir_rw(io_u->ddir))
-			after_complete(ed, io_u, res);
+		if (unlikely(ed->path_work) && ddir_rw(io_u->ddir)) {
+			int err = after_complete(ed, io_u, res);
+
+			if (unlikely(err) && !io_u->error)
+				io_u->error = -err;
+		}
 		ed->events[ed->nr_events++] = io_u;
 	}
 	io_uring_cq_advance(&ed->ring, seen);

@@ -116,6 +116,7 @@ struct dmabuf_engine {
 	struct dmabuf_area area;
 	bool area_ours;			/* allocated by iomem_alloc, not fio */
 	void *bounce;			/* bounce buffer (PATH_BOUNCE) */
+	bool bounce_pinned;		/* ... page-locked by the exporter's driver */
 	unsigned int nr_slots;		/* registered-buffer slots in use */
 	unsigned int slot_stride;	/* slots per file (PATH_DIRECT), else 0 */
 	bool bufs_registered;

@@ -50,6 +50,8 @@ struct cuda_api {
 			  int type, unsigned long long flags);
 	int (*memcpy_htod)(unsigned long long dst, const void *src, size_t len);
 	int (*memcpy_dtoh)(void *dst, unsigned long long src, size_t len);
+	int (*host_register)(void *p, size_t len, unsigned int flags);
+	int (*host_unregister)(void *p);
 	int (*get_error_string)(int err, const char **str);
 	int (*get_error_name)(int err, const char **str);
 };
@@ -147,6 +149,10 @@ static void cu_load(void)
 		missing = "cuMemcpyHtoD_v2";
 	else if (!CU_SYM(memcpy_dtoh, "cuMemcpyDtoH_v2"))
 		missing = "cuMemcpyDtoH_v2";
+	else if (!CU_SYM(host_register, "cuMemHostRegister_v2"))
+		missing = "cuMemHostRegister_v2";
+	else if (!CU_SYM(host_unregister, "cuMemHostUnregister"))
+		missing = "cuMemHostUnregister";
 	else if (!CU_SYM(get_handle, "cuMemGetHandleForAddressRange"))
 		missing = "cuMemGetHandleForAddressRange";
 	if (missing) {
@@ -397,6 +403,33 @@ static int cuda_copy(struct dmabuf_export *x, unsigned int c, size_t off,
 	return 0;
 }
 
+static int cuda_host_pin(struct dmabuf_export *x, void *host, size_t len)
+{
+	struct cuda_priv *p = x->priv;
+	int rc;
+
+	rc = cu.ctx_set_current(p->ctx);
+	if (rc == CUDA_SUCCESS)
+		rc = cu.host_register(host, len, 0);
+	if (rc != CUDA_SUCCESS) {
+		char why[160];
+
+		snprintf(x->err, sizeof(x->err),
+			 "cuda: page-locking the %zu-byte bounce buffer for GPU %d failed (%s): lower size or iodepth, or check the locked-memory limit (ulimit -l)",
+			 len, p->ordinal, cu_strerror(rc, why, sizeof(why)));
+		return cu_errno(rc);
+	}
+	return 0;
+}
+
+static void cuda_host_unpin(struct dmabuf_export *x, void *host)
+{
+	struct cuda_priv *p = x->priv;
+
+	if (cu.ctx_set_current(p->ctx) == CUDA_SUCCESS)
+		cu.host_unregister(host);
+}
+
 int cuda_probe(struct cuda_dev_info *devs, int max, int *driver_version,
 	       char *err, size_t errlen)
 {
@@ -436,4 +469,6 @@ const struct exporter exp_cuda = {
 	.alloc		= cuda_alloc,
 	.free		= cuda_free,
 	.copy		= cuda_copy,
+	.host_pin	= cuda_host_pin,
+	.host_unpin	= cuda_host_unpin,
 };

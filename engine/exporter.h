@@ -55,6 +55,13 @@ struct exporter {
 	/* EXP_DEVICE_MEM only: copy len bytes at off in chunk c to/from host. */
 	int (*copy)(struct dmabuf_export *x, unsigned int c, size_t off,
 		    void *host, size_t len, bool to_device);
+	/*
+	 * EXP_DEVICE_MEM, optional: page-lock host memory that copy() uses,
+	 * so the driver moves it by DMA instead of staging it through its
+	 * own pinned buffer with one more CPU copy (0, or -errno with x->err).
+	 */
+	int (*host_pin)(struct dmabuf_export *x, void *host, size_t len);
+	void (*host_unpin)(struct dmabuf_export *x, void *host);
 };
 
 extern const struct exporter exp_udmabuf, exp_heap, exp_drm, exp_cuda;

@@ -187,6 +187,8 @@ static int direct_setup(struct thread_data *td, struct dmabuf_engine *ed,
 
 static int bounce_setup(struct thread_data *td, struct dmabuf_engine *ed)
 {
+	struct dmabuf_export *x = &ed->area.exp;
+
 	ed->bounce = mmap(NULL, ed->area.size, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (ed->bounce == MAP_FAILED) {
@@ -194,6 +196,16 @@ static int bounce_setup(struct thread_data *td, struct dmabuf_engine *ed)
 		log_err(DMABUF_LOG_PREFIX "bounce buffer of %zu bytes: %s\n", ed->area.size,
 			strerror(errno));
 		return -ENOMEM;
+	}
+	/* A GPU stack stages I/O in pinned host memory: so does this baseline. */
+	if (x->exp->host_pin) {
+		int ret = x->exp->host_pin(x, ed->bounce, ed->area.size);
+
+		if (ret) {
+			log_err(DMABUF_LOG_PREFIX "%s\n", x->err);
+			return ret;
+		}
+		ed->bounce_pinned = true;
 	}
 	return ring_register_iovecs(ed, td, ed->bounce, ed->area.size);
 }
@@ -280,6 +292,9 @@ void path_teardown(struct dmabuf_engine *ed)
 		sync_all(ed, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 	ed->cpu_holds = false;
 	ring_unregister_bufs(ed);
+	if (ed->bounce_pinned)
+		ed->area.exp.exp->host_unpin(&ed->area.exp, ed->bounce);
+	ed->bounce_pinned = false;
 	if (ed->bounce)
 		munmap(ed->bounce, ed->area.size);
 	ed->bounce = NULL;

@@ -106,7 +106,7 @@ def headline(comps, unmatched, baselines, min_effect):
                 "%s %.3f (%d cells)" % (METRICS[m][0], g, n) for m, (g, n) in ms.items())))
     if unmatched:
         out.append("")
-        out.append("Cells without an ok baseline cell (not compared): %s." % ", ".join(
+        out.append("Cells not compared (no ok run in the cell or in its baseline cell): %s." % ", ".join(
             "%s vs %s" % (cell_label(c, short=True), b) for c, b in unmatched))
     return out
 

@@ -176,18 +176,21 @@ enum fio_q_status dmabuf_queue(struct thread_data *td, struct io_u *io_u)
 	fio_ro_check(td, io_u);
 	if (unlikely(!ddir_rw(io_u->ddir)))
 		return queue_other(td, ed, io_u);
-	/* The ring has an entry for every io_u: no sqe is taken in vain. */
-	if (unlikely(!io_uring_sq_space_left(&ed->ring)))
-		return FIO_Q_BUSY;
 	if (unlikely(ed->path_work)) {
-		int ret = before_submit(ed, io_u);
+		int ret;
 
+		/* copy only for an I/O that will have its sqe */
+		if (!io_uring_sq_space_left(&ed->ring))
+			return FIO_Q_BUSY;
+		ret = before_submit(ed, io_u);
 		if (ret) {
 			io_u->error = -ret;
 			return FIO_Q_COMPLETED;
 		}
 	}
 	sqe = io_uring_get_sqe(&ed->ring);
+	if (unlikely(!sqe))
+		return FIO_Q_BUSY;
 	ed->ios[io_u->index].reissues = 0;
 	prep_rw(ed, td->eo, sqe, io_u);
 	ed->pending[ed->queued++] = io_u;

@@ -63,6 +63,15 @@ fio_must_fail() {
 	fi
 }
 
+# t_need_odirect NAME DIR: fail NAME and exit unless files in DIR take O_DIRECT.
+t_need_odirect() {
+	if ! dd if=/dev/zero of="$2/odirect-probe" bs=4096 count=1 oflag=direct 2>/dev/null; then
+		t_fail "$1" "$2 does not take O_DIRECT; set TMPDIR to a file system that does"
+		exit 1
+	fi
+	rm -f "$2/odirect-probe"
+}
+
 t_tmpdir() {
 	T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/fio-dmabuf-test.XXXXXX")
 	trap 'rm -rf "$T_TMP"' EXIT

@@ -36,12 +36,19 @@ enum dmabuf_path {
 	PATH_BOUNCE,	/* I/O into host memory, copied to/from the dma-buf */
 };
 
+/* dmabuf_sync: when DMA_BUF_IOCTL_SYNC brackets CPU access to a dma-buf */
+enum dmabuf_sync_mode {
+	SYNC_AUTO = 0,	/* per I/O only where the CPU touches the data then */
+	SYNC_ALWAYS,	/* per I/O on every path that has a CPU view (measures the cost) */
+	SYNC_NEVER,	/* not at all (safe only on cache-coherent DMA) */
+};
+
 /* Engine options; fio stores them at td->eo. */
 struct dmabuf_options {
 	void *pad;		/* fio overwrites the first pointer: never use */
 	char *source;		/* dmabuf_source=NAME[:ARG] */
 	unsigned int path;	/* enum dmabuf_path */
-	unsigned int sync;	/* bracket CPU access with DMA_BUF_IOCTL_SYNC */
+	unsigned int sync;	/* enum dmabuf_sync_mode */
 	unsigned int warm;	/* build the kernel's DMA maps before timing */
 	unsigned long long chunk_max;	/* largest single dma-buf */
 	char *stats_file;	/* append the job's counters as JSON */

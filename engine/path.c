@@ -210,6 +210,34 @@ static int bounce_setup(struct thread_data *td, struct dmabuf_engine *ed)
 	return ring_register_iovecs(ed, td, ed->bounce, ed->area.size);
 }
 
+/*
+ * Does fio's CPU read or write the I/O buffers during the job? Verify
+ * (writes the pattern, checks reads), and refilled or scrambled write
+ * buffers (fio's TD_F_* decisions, made before the engine's post_init).
+ */
+static bool cpu_touches_data(const struct thread_data *td)
+{
+	if (td->flags & TD_F_DO_VERIFY)
+		return true;
+	return td_write(td) &&
+	       (td->flags & (TD_F_REFILL_BUFFERS | TD_F_SCRAMBLE_BUFFERS | TD_F_COMPRESS));
+}
+
+/*
+ * Per-I/O syncs where the CPU touches a dma-buf during the job: the bounce
+ * copies always, fio's buffer fill and verify where the job has them, or
+ * every I/O with dmabuf_sync=always. The mapped path registers the same
+ * pages as plain memory and syncs nothing, so the arms compare like with
+ * like.
+ */
+static bool sync_per_io(const struct thread_data *td, const struct dmabuf_options *o,
+			const struct exporter *e, enum dmabuf_path path)
+{
+	if (o->sync == SYNC_NEVER || !(e->caps & EXP_CPU_MAP) || path == PATH_MAPPED)
+		return false;
+	return path == PATH_BOUNCE || o->sync == SYNC_ALWAYS || cpu_touches_data(td);
+}
+
 /* Which dma-buf each io_u is in, for syncs and device copies. */
 static void set_chunks(struct thread_data *td, struct dmabuf_engine *ed)
 {
@@ -270,13 +298,21 @@ int path_setup(struct thread_data *td, struct dmabuf_engine *ed)
 	ed->path = want;
 	if (e) {
 		set_chunks(td, ed);
-		ed->sync = o->sync && (e->caps & EXP_CPU_MAP) && want != PATH_MAPPED;
+		ed->sync = sync_per_io(td, o, e, want);
 		ed->data_copies = ed->area.shadow && td->o.verify != VERIFY_NONE;
 		ed->path_work = ed->sync || ed->data_copies || want == PATH_BOUNCE;
-		/* fio fills and checks buffers through the CPU: hold them for it */
+		/*
+		 * fio fills and checks buffers through the CPU: hold them for it
+		 * (the hot path hands them over per I/O). Without per-I/O CPU
+		 * access, the device owns a direct dma-buf for the whole job.
+		 */
 		if (ed->sync) {
 			sync_all(ed, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 			ed->cpu_holds = true;
+		} else if (o->sync != SYNC_NEVER && (e->caps & EXP_CPU_MAP) &&
+			   want == PATH_DIRECT) {
+			sync_all(ed, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+			sync_all(ed, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
 		}
 	}
 	if (o->path == PATH_AUTO && e)

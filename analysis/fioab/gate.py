@@ -14,13 +14,27 @@ import tempfile
 
 from . import gnuplot, tables
 from .load import cell_label
-from .stats import METRICS, cell_stats
-from .verdict import ALPHA, MIN_EFFECT, gate_status, set_comparisons
+from .stats import CPU_METRICS, METRICS, cell_stats, metric_name
+from .verdict import ALPHA, gate_status, min_effect_for, set_comparisons
 
-GATE_METRICS = ("cpu_ns_per_io", "iops", "lat_p99_ns")
+GATE_METRICS = ("cpu_ns_per_io", "sys_cpu_ns_per_io", "iops", "lat_p99_ns")
 EXIT = {"ok": 0, "regression": 1, "inconclusive": 2}
 META_KEYS = (("cpu", "model"), ("cpu", "count"), ("kernel", "release"),
-             ("emulated",), ("iommu",), ("fio_version",), ("engine_version",))
+             ("emulated",), ("iommu",), ("fio_version",), ("engine_version",),
+             ("measure", "cpu"), ("measure", "guest_cpus"))
+
+
+def measure_of(meta):
+    m = meta.get("measure")
+    return m.get("cpu", "time") if isinstance(m, dict) else "time"
+
+
+def gate_metrics(base_meta, cand_meta, metrics=GATE_METRICS):
+    """The metrics the gate may judge: only the CPU metrics when either side
+    counted instructions (IOPS and latency there are in virtual time)."""
+    if "instructions" in (measure_of(base_meta), measure_of(cand_meta)):
+        return tuple(m for m in metrics if m in CPU_METRICS)
+    return tuple(metrics)
 
 
 def _get(meta, path):
@@ -39,13 +53,22 @@ def meta_differences(base, cand):
     return out
 
 
-def run_gate(base_rs, cand_rs, min_effect=MIN_EFFECT, thresholds=None,
+def run_gate(base_rs, cand_rs, min_effect=None, thresholds=None,
              alpha=ALPHA, correction="bh", metrics=GATE_METRICS):
+    """min_effect (the threshold of every metric without its own) defaults
+    to the one for the measurement mode (2% for instruction counts)."""
     thresholds = dict(thresholds or {})
+    measure = "instructions" if "instructions" in (
+        measure_of(base_rs.meta), measure_of(cand_rs.meta)) else "time"
+    if min_effect is None:
+        min_effect = min_effect_for(measure)
+    metrics = gate_metrics(base_rs.meta, cand_rs.meta, metrics)
     bs, cs = cell_stats(base_rs, salt="base"), cell_stats(cand_rs, salt="candidate")
     comps, only_b, only_c, empty = set_comparisons(
         bs, cs, metrics, alpha=alpha, min_effect=min_effect,
-        correction=correction, min_effects=thresholds)
+        correction=correction, measure=measure)
+    # a metric neither side carries (system CPU in older sets) is not gated
+    comps = [c for c in comps if c.n_base or c.n_cand]
     rows = []
     for c in comps:
         eff = thresholds.get(c.metric, min_effect)
@@ -68,7 +91,7 @@ def run_gate(base_rs, cand_rs, min_effect=MIN_EFFECT, thresholds=None,
             "skipped": skipped,
             "new": only_c, "meta_diff": meta_differences(base_rs.meta, cand_rs.meta),
             "min_effect": min_effect, "thresholds": thresholds, "alpha": alpha,
-            "correction": correction, "metrics": metrics,
+            "correction": correction, "metrics": metrics, "measure": measure,
             "base": base_rs, "cand": cand_rs}
 
 
@@ -110,14 +133,20 @@ def summary_markdown(g, ascii_plots=True):
                  "emulated device.")
     for d in g["meta_diff"]:
         L.append("- warning: machines differ, %s" % d)
-    th = ", ".join("%s %g%%" % (METRICS[m][0], 100 * g["thresholds"].get(m, g["min_effect"]))
+    th = ", ".join("%s %g%%" % (metric_name(m, g["measure"]),
+                                100 * g["thresholds"].get(m, g["min_effect"]))
                    for m in g["metrics"])
-    L += ["", "Rule: a regression is a change in the bad direction with Mann-Whitney "
-          "U p < %g after %s correction over the cells, a bootstrap 95%% CI of the "
-          "median ratio that excludes 1, and at least the threshold (%s). `ok` needs "
-          "the CI to rule out a harmful change of the threshold; otherwise the cell "
-          "is inconclusive." % (g["alpha"], g["correction"].upper() if g["correction"] == "bh"
-                                else "Holm", th), ""]
+    if g["measure"] == "instructions":
+        L.append("Measurement: **instruction counts** (QEMU icount): only the CPU metrics "
+                 "are gated; IOPS and latency are in virtual time.")
+    L += ["", "Rule: a regression is a change in the bad direction with an exact "
+          "Mann-Whitney p < %g (unpaired: two sets of runs) after %s correction over "
+          "the cells of each metric, and a Hodges-Lehmann estimate of at least the "
+          "threshold (%s). `ok` needs the 95%% CI (inverted Mann-Whitney) to rule out a "
+          "harmful change of the threshold; the gate passes only when every cell is "
+          "`ok` (an intersection-union rule: no correction needed for that); otherwise "
+          "the cell is inconclusive." % (g["alpha"], g["correction"].upper()
+                                         if g["correction"] == "bh" else "Holm", th), ""]
     cells = []
     for cmp_, st in g["rows"]:
         if cmp_.key not in cells:
@@ -125,7 +154,8 @@ def summary_markdown(g, ascii_plots=True):
     by = {(cmp_.key, cmp_.metric): (cmp_, st) for cmp_, st in g["rows"]}
     header = ["#", "cell", "n base/cand"]
     for m in g["metrics"]:
-        header += ["%s change [95%% CI]" % METRICS[m][0], "p_adj", "gate"]
+        header += ["%s change [95%% CI]" % metric_name(m, g["measure"]).split(" (")[0],
+                   "p_adj", "gate"]
     rows = []
     for i, k in enumerate(cells):
         first = by[(k, g["metrics"][0])][0] if (k, g["metrics"][0]) in by else None
@@ -155,8 +185,9 @@ def summary_markdown(g, ascii_plots=True):
         len(g["rows"]), n["ok"], n["regression"], n["inconclusive"])]
     small = [cmp_ for cmp_, _ in g["rows"] if min(cmp_.n_base, cmp_.n_cand) < 5]
     if small:
-        L.append("Some cells have fewer than 5 repeats per side; with the correction "
-                 "over the cells a regression can then rarely be shown. Run more repeats.")
+        L.append("Some cells have fewer than 5 repeats per side: an exact Mann-Whitney "
+                 "test cannot go below p = 2/C(n+m, n) (0.0079 at 5 vs 5), so after the "
+                 "correction over the cells a regression can rarely be shown.")
     if ascii_plots:
         L += ["", "ASCII plots: change per cell (numbered as in the table) with its "
               "95% CI; dashed lines at 0 and +-threshold."]

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .stats import merge_bins
+
 # the parts of a cell that identify it; repeats of one cell are replicates
 CELL_KEYS = ("arm", "source", "pattern", "bs", "iodepth", "numjobs")
 STATUSES = ("ok", "skipped", "failed")
@@ -47,10 +49,19 @@ class Run:
     fio_pct: list = field(default_factory=list)  # fio's own percentiles per job/ddir
     fio_version: str = ""
     path: str = ""
+    # per direction: {"read": (bin_ns, bin_count, n, sum_ns)}, so that mixed
+    # patterns report read and write latency apart
+    lat_dir: dict = field(default_factory=dict)
+    windows: list = field(default_factory=list)  # per job (job_start ms, job_runtime ms)
+    sys_cpu_s: float = float("nan")  # system-wide busy CPU over the measured window
 
     @property
     def cpu_ns_per_io(self):
         return self.cpu_s * 1e9 / self.ios
+
+    @property
+    def sys_cpu_ns_per_io(self):
+        return self.sys_cpu_s * 1e9 / self.ios
 
     @property
     def ctx_per_io(self):
@@ -71,6 +82,8 @@ class Entry:
     status: str
     reason: object
     run: object = None     # Run when status is ok
+    pair: object = None    # {"compare", "round", "position"} when run as a pair
+    round: int = 0         # the runner's round (= repeat when nothing is paired)
 
 
 @dataclass
@@ -247,6 +260,8 @@ def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0):
     kinds = set()
     bins = []
     fio_pct = []
+    windows = []
+    per_dir = {}
     for i, job in enumerate(jobs):
         where = "jobs[%d]" % i
         if not isinstance(job, dict):
@@ -260,6 +275,8 @@ def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0):
         sys_ = _need(path, job, "sys_cpu", (int, float), where)
         ctx += _need(path, job, "ctx", int, where)
         cpu_s += (usr + sys_) / 100.0 * jr / 1000.0
+        if isinstance(job.get("job_start"), int) and job["job_start"] > 0:
+            windows.append((job["job_start"], jr))
         # pick the latency kind once per job: lat if its bins are there
         has = {k: any(isinstance(job.get(d), dict) and
                       isinstance(job[d].get(k + "_ns"), dict) and
@@ -298,6 +315,7 @@ def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0):
             if (counts < 0).any():
                 raise LoadError(path, "%s.%s_ns.bins has a negative count" % (w, kind))
             bins.append((keys, counts))
+            per_dir.setdefault(d, []).append((keys, counts, ln, mean * ln))
             lat_n += ln
             lat_sum += mean * ln
             kinds.add(kind)
@@ -310,19 +328,51 @@ def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0):
         ios += job_ios
     if len(kinds) > 1:
         raise LoadError(path, "jobs mix lat and clat latency bins")
-    keys = np.concatenate([k for k, _ in bins])
-    counts = np.concatenate([c for _, c in bins])
-    if len(bins) > 1:
-        keys, inv = np.unique(keys, return_inverse=True)
-        counts = np.bincount(inv, weights=counts, minlength=len(keys)).astype(np.int64)
-    else:
-        order_ = np.argsort(keys, kind="stable")
-        keys, counts = keys[order_], counts[order_]
+    keys, counts = merge_bins(bins)
+    lat_dir = {}
+    for d, parts in per_dir.items():
+        k, c = merge_bins((p[0], p[1]) for p in parts)
+        lat_dir[d] = (k, c, sum(p[2] for p in parts), sum(p[3] for p in parts))
     return Run(run_id=run_id, cell=cell, repeat=repeat, order=order, ios=ios,
                cpu_s=cpu_s, ctx=ctx, iops=iops, bw_bytes=bw,
                runtime_ms=runtime_ms, lat_kind=kinds.pop(), lat_n=lat_n,
                lat_sum_ns=lat_sum, bin_ns=keys, bin_count=counts,
-               fio_pct=fio_pct, fio_version=str(doc["fio version"]), path=path)
+               fio_pct=fio_pct, fio_version=str(doc["fio version"]), path=path,
+               lat_dir=lat_dir, windows=windows)
+
+
+# /proc/stat cpu-line columns that are busy time (user nice system irq
+# softirq steal; guest time is already inside user), after the timestamp
+BUSY_COLUMNS = (1, 2, 3, 6, 7, 8)
+
+
+def system_busy_s(samples_doc, t0, t1):
+    """System-wide busy CPU seconds between CLOCK_REALTIME t0 and t1, from the
+    runner's /proc/stat samples (cell.json proc_stat_samples), interpolated
+    linearly between samples; None when the samples do not cover the window.
+    Resolution: /proc/stat counts in 1/clk_tck s (10 ms at USER_HZ 100)."""
+    if not isinstance(samples_doc, dict):
+        return None
+    rows = samples_doc.get("samples") or []
+    tck = samples_doc.get("clk_tck") or 100
+    try:
+        t = np.array([r[0] for r in rows], dtype=float)
+        busy = np.array([sum(r[i] for i in BUSY_COLUMNS) for r in rows], dtype=float)
+    except (TypeError, IndexError):
+        return None
+    if len(t) < 2 or t[0] > t0 or t[-1] < t1 or t1 <= t0:
+        return None
+    return float(np.interp(t1, t, busy) - np.interp(t0, t, busy)) / tck
+
+
+def measured_window(run, ramp_s):
+    """fio's measured window of a run in CLOCK_REALTIME seconds: from the end
+    of the ramp of the first job to the end of the last one."""
+    if not run.windows:
+        return None
+    starts = [s / 1000.0 + ramp_s for s, _ in run.windows]
+    ends = [s / 1000.0 + ramp_s + r / 1000.0 for s, r in run.windows]
+    return min(starts), max(ends)
 
 
 def load_fio(path, cell=None, warnings=None, **kw):
@@ -357,7 +407,16 @@ def _parse_cell(path, c):
     for k, v in (("repeat", rep), ("order", order)):
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
             raise LoadError(path, "cell.json '%s' is %r" % (k, v))
-    return tuple(vals), rep, order, st, c.get("reason")
+    pair = c.get("pair")
+    if pair is not None and not (isinstance(pair, dict) and isinstance(pair.get("compare"), str)
+                                 and isinstance(pair.get("round"), int)
+                                 and pair.get("position") in (0, 1)):
+        raise LoadError(path, "cell.json 'pair' is %r, expected {compare, round, "
+                        "position 0 or 1}" % (pair,))
+    rnd = c.get("round", rep)
+    if not isinstance(rnd, int) or isinstance(rnd, bool) or rnd < 0:
+        raise LoadError(path, "cell.json 'round' is %r" % (rnd,))
+    return tuple(vals), rep, order, st, c.get("reason"), pair, rnd, c
 
 
 def load_meta(path):
@@ -393,18 +452,23 @@ def load_results(root):
         if not os.path.isdir(d):
             continue
         cpath = os.path.join(d, "cell.json")
-        cell, rep, order, st, reason = _parse_cell(cpath, load_json(cpath, "cell.json"))
+        cell, rep, order, st, reason, pair, rnd, cdoc = _parse_cell(
+            cpath, load_json(cpath, "cell.json"))
         key = (cell, rep)
         if key in seen:
             raise LoadError(cpath, "repeat %d of this cell also in runs/%s"
                             % (rep, seen[key]))
         seen[key] = run_id
-        e = Entry(run_id, cell, rep, order, st, reason)
+        e = Entry(run_id, cell, rep, order, st, reason, pair=pair, round=rnd)
         fpath = os.path.join(d, "fio.json")
         if st == "ok":
             e.run = load_fio(fpath, cell, warnings=warnings, run_id=run_id,
                              repeat=rep, order=order)
             versions.add(e.run.fio_version)
+            win = measured_window(e.run, float(meta.get("ramp_time_s") or 0))
+            busy = system_busy_s(cdoc.get("proc_stat_samples"), *win) if win else None
+            if busy is not None:
+                e.run.sys_cpu_s = busy
         elif os.path.exists(fpath):
             warnings.append("%s: status %s, fio.json ignored" % (cpath, st))
         entries.append(e)
@@ -422,3 +486,9 @@ def load_results(root):
             raise LoadError(root, "cell %s mixes lat and clat latency bins across "
                             "repeats; pooled percentiles would be wrong" % cell_label(c))
     return ResultSet(path=root, meta=meta, entries=entries, warnings=warnings)
+
+
+def first_rounds(rs, rounds):
+    """The result set as it stood after its first `rounds` rounds."""
+    return ResultSet(path=rs.path, meta=rs.meta, warnings=rs.warnings,
+                     entries=[e for e in rs.entries if e.round < rounds])

@@ -196,3 +196,38 @@ def heatmap(comps, pattern, metric, base_arm, arm, numjobs, base, footer):
     fig.colorbar(im, ax=ax, label="change vs %s (%%)" % base_arm)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     return _save(fig, base, footer)
+
+
+def forest(comps, metric, base, footer, title, min_effect):
+    """Every declared comparison of one metric as a point (Hodges-Lehmann
+    change) with its 95% CI, the +-min_effect band shaded."""
+    cs = [c for c in comps if c.metric == metric and c.family and c.ci]
+    if not cs:
+        return []
+    cs.sort(key=lambda c: (c.cand_label, c.base_label, c.key[3], c.key[4], c.key[5]))
+    y = np.arange(len(cs))[::-1]
+    mid = np.array([100 * (c.ratio - 1) for c in cs])
+    lo = np.array([100 * (c.ci[0] - 1) for c in cs])
+    hi = np.array([100 * (c.ci[1] - 1) for c in cs])
+    colour = {"better": "tab:blue", "worse": "tab:red", "same": "tab:green"}
+    fig, ax = plt.subplots(figsize=(8.5, 1.2 + 0.26 * len(cs)))
+    band = 100 * min_effect
+    ax.axvspan(-band, band, color="0.9", zorder=0)
+    ax.axvline(0, color="0.5", lw=0.8, zorder=1)
+    for i, c in enumerate(cs):
+        ax.errorbar(mid[i], y[i], xerr=[[mid[i] - lo[i]], [hi[i] - mid[i]]], fmt="o", ms=4,
+                    color=colour.get(c.verdict, "0.45"), capsize=2, lw=1.2, zorder=2)
+    ax.set_yticks(y)
+    ax.set_yticklabels(["%s vs %s  %s %s QD%d%s" % (
+        c.cand_label + ("/" + c.key[2] if c.key[2] else ""), c.base_label, c.key[3],
+        fmt_size(c.key[4]), c.key[5], "" if c.key[6] == 1 else " nj%d" % c.key[6])
+        for c in cs], fontsize=7)
+    ax.set_xlabel("change vs baseline (%), Hodges-Lehmann estimate and 95% CI; "
+                  "grey band: +-%g%% ('same')" % band, fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.grid(axis="x", color="0.85", lw=0.5)
+    handles = [plt.Line2D([], [], color=v, marker="o", ls="", label=k)
+               for k, v in list(colour.items()) + [("inconclusive", "0.45")]]
+    ax.legend(handles=handles, fontsize=7, loc="best")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return _save(fig, base, footer)

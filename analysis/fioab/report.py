@@ -4,15 +4,30 @@ import os
 
 from . import gnuplot, tables
 from .load import CELL_KEYS, cell_dict, cell_label, fmt_size
-from .stats import METRICS, cell_stats
-from .verdict import ALPHA, MIN_EFFECT, arm_comparisons
+from . import ranktests as rt
+from .stats import CPU_METRICS, METRICS, cell_stats, metric_name
+from .verdict import (ALPHA, VIRTUAL_TIME_METRICS, arm_comparisons, finish,
+                      min_effect_for, paired_comparisons)
 
-COMPARE_METRICS = ("cpu_ns_per_io", "iops", "lat_mean_ns", "lat_p99_ns",
-                   "lat_p99.9_ns", "ctx_per_io", "bw_bytes")
-TABLE_METRICS = ("cpu_ns_per_io", "iops", "lat_p99_ns", "lat_mean_ns")
-HEADLINE_METRICS = ("cpu_ns_per_io", "lat_p99_ns", "lat_mean_ns", "iops")
+COMPARE_METRICS = ("cpu_ns_per_io", "sys_cpu_ns_per_io", "iops", "lat_mean_ns",
+                   "lat_p99_ns", "lat_p99.9_ns", "read_lat_p99_ns", "write_lat_p99_ns",
+                   "ctx_per_io", "bw_bytes")
+TABLE_METRICS = ("cpu_ns_per_io", "sys_cpu_ns_per_io", "iops", "lat_p99_ns")
+HEADLINE_METRICS = ("cpu_ns_per_io", "sys_cpu_ns_per_io", "lat_p99_ns", "lat_mean_ns",
+                    "iops")
 HEATMAP_METRICS = ("cpu_ns_per_io", "lat_p99_ns", "iops")
 COMP_KEYS = ("baseline_arm",) + CELL_KEYS
+
+
+def measure_of(meta):
+    """What the CPU metric counts in this result set: instructions or time."""
+    m = meta.get("measure")
+    return m.get("cpu", "time") if isinstance(m, dict) else "time"
+
+
+def declared_of(meta):
+    """The matrix's declared comparisons, [(candidate, baseline)]."""
+    return [tuple(x.split(":", 1)) for x in meta.get("compare") or [] if ":" in x]
 
 
 def default_baselines(stats):
@@ -40,10 +55,68 @@ def machine_lines(meta):
         out.append("Device: %s." % ", ".join("%s %s" % (k, v) for k, v in dev.items()))
     else:
         out.append("Device: none recorded.")
+    ms = meta.get("measure") if isinstance(meta.get("measure"), dict) else None
+    if ms and ms.get("cpu") == "instructions":
+        out.append("**Measurement: instruction counts.** %s, %s guest CPU(s): %s." % (
+            ms.get("how", "QEMU icount"), ms.get("guest_cpus", "?"),
+            ms.get("note", "CPU times are guest instruction counts")))
+    elif ms:
+        out.append("Measurement: %s." % ms.get("how", "CPU time"))
     if meta.get("note"):
         out.append("Note: %s." % meta["note"].rstrip("."))
     out.append("Run: %s, %s .. %s, host %s." % (meta.get("name"), meta.get("start", "?"),
                                                 meta.get("end", "?"), meta.get("hostname", "?")))
+    return out
+
+
+def _sentence(c, meta, measure):
+    """One declared comparison in words: the estimate and its 95% CI in the
+    direction of the estimate ("7.1% [6.3..7.9] fewer")."""
+    k = c.key
+    lo, hi = c.ci
+    less = c.ratio < 1
+    size, ci = (1 - c.ratio, (1 - hi, 1 - lo)) if less else (c.ratio - 1, (lo - 1, hi - 1))
+    if measure == "instructions" and c.metric in CPU_METRICS:
+        what = "%s guest instructions per I/O%s (QEMU icount)" % (
+            "fewer" if less else "more",
+            " system-wide" if c.metric == "sys_cpu_ns_per_io" else " in fio's threads")
+    else:
+        what = "%s %s" % ("less" if less else "more", metric_name(c.metric, measure))
+    where = "%s %s QD%d%s, IOMMU %s%s" % (
+        k[3], fmt_size(k[4]), k[5], "" if k[6] == 1 else " nj%d" % k[6],
+        meta.get("iommu", "unknown"), ", emulated" if meta.get("emulated") else "")
+    return ("- `%s`%s used %.1f%% [%.1f..%.1f] %s than `%s`, %s: **%s** (paired, n=%d, "
+            "p_adj=%.2g, TOST p_adj=%.2g)." % (
+                k[1], "/" + k[2] if k[2] else "", 100 * size, 100 * ci[0], 100 * ci[1],
+                what, k[0], where, c.verdict, c.n_cand, c.p_adj, c.p_same_adj))
+
+
+def declared_headline(comps, missing, declared, meta, measure, min_effect):
+    """The declared comparisons as sentences, one block per metric."""
+    out = []
+    fam = [c for c in comps if c.family]
+    for metric in HEADLINE_METRICS:
+        cs = [c for c in fam if c.metric == metric]
+        if not cs:
+            continue
+        counts = {v: sum(c.verdict == v for c in cs)
+                  for v in ("better", "worse", "same", "inconclusive")}
+        reached = counts["better"] + counts["worse"] + counts["same"]
+        out += ["", "**%s**: a verdict on %d of %d declared comparisons (%d better, %d "
+                "worse, %d same, %d inconclusive)." % (
+                    metric_name(metric, measure)[0].upper() + metric_name(metric, measure)[1:],
+                    reached, len(cs), counts["better"], counts["worse"], counts["same"],
+                    counts["inconclusive"]), ""]
+        for c in sorted(cs, key=lambda c: (c.cand_label, c.base_label, c.key[3:])):
+            if c.ci is None:
+                out.append("- `%s` vs `%s`, %s: inconclusive (%s)." % (
+                    c.cand_label, c.base_label, cell_label(c.key[1:], short=True), c.why))
+            else:
+                out.append(_sentence(c, meta, measure))
+    if missing:
+        out += ["", "Declared but not compared (no pair with an ok run on both sides; "
+                "see Failed or skipped runs): %s." % ", ".join(
+                    "%s vs %s" % (cell_label(c, short=True), b) for c, b in missing)]
     return out
 
 
@@ -80,18 +153,21 @@ def headline(comps, unmatched, baselines, min_effect):
                                             "lower" if lower else "higher", name)
             lo, hi = c.ci
             out.append("- **%s** %s than **%s** at %s %s QD%d nj%d "
-                       "(95%% CI of the ratio %.3f..%.3f; medians %s vs %s %s; "
+                       "(Hodges-Lehmann estimate, 95%% CI of the ratio %.3f..%.3f; medians %s vs %s %s; "
                        "n=%d vs %d; corrected p=%.2g): **%s**." % (
                            k[1] + ("/" + k[2] if k[2] else ""), what, k[0], k[3],
                            fmt_size(k[4]), k[5], k[6], lo, hi,
                            tables.show(metric, c.cand_median),
                            tables.show(metric, c.base_median),
                            tables.SHOW[metric][1], c.n_cand, c.n_base, c.p_adj, c.verdict))
+        if not cs:
+            continue
         if not held:
-            out.append("- %s: no cell shows a change of %g%% or more that holds at "
-                       "the 95%% level (%d same, %d inconclusive)." % (
-                           name[0].upper() + name[1:], 100 * min_effect,
-                           counts["same"], counts["inconclusive"]))
+            out.append("- %s: no cell is significantly better or worse (%d same within "
+                       "+-%g%%, %d inconclusive, %d descriptive)." % (
+                           name[0].upper() + name[1:], counts["same"], 100 * min_effect,
+                           counts["inconclusive"],
+                           sum(c.verdict == "descriptive" for c in cs)))
         else:
             out.append("  (%s: %d better, %d worse, %d same, %d inconclusive of %d cells)"
                        % (name, counts["better"], counts["worse"], counts["same"],
@@ -171,7 +247,7 @@ _FIG = {}
 def _render(task):
     from . import plot
     name, args = task
-    data = _FIG["comps"] if name == "heatmap" else _FIG["stats"]
+    data = _FIG["comps"] if name in ("heatmap", "forest") else _FIG["stats"]
     return getattr(plot, name)(data, *args)
 
 
@@ -192,12 +268,60 @@ def render_figures(stats, comps, tasks, jobs=1):
     return [f for fs in done for f in fs]
 
 
-def build(rs, out, baselines=None, min_effect=MIN_EFFECT, alpha=ALPHA,
+def comparisons(rs, baselines, min_effect, alpha=ALPHA, correction="bh", resamples=None):
+    """all_comparisons, under run-matrix --until-resolved's stopping rule when
+    the result set was made with it (meta.json sequential)."""
+    kw = {"resamples": resamples} if resamples else {}
+    seq = rs.meta.get("sequential")
+    if not (isinstance(seq, dict) and seq.get("looks")):
+        return all_comparisons(rs, cell_stats(rs, **kw), baselines, min_effect, alpha,
+                               correction)
+    from .load import first_rounds
+    from .sequential import sequential_finish
+    held = {}
+
+    def at(rounds):
+        sub = first_rounds(rs, rounds)
+        cs, held["unmatched"], held["missing"] = all_comparisons(
+            sub, cell_stats(sub, **kw), baselines, min_effect, alpha, correction,
+            finished=False)
+        return cs
+    comps = sequential_finish(at, seq, correction, measure_of(rs.meta))
+    return comps, held["unmatched"], held["missing"]
+
+
+def all_comparisons(rs, stats, baselines, min_effect, alpha, correction, finished=True):
+    """Declared comparisons (paired, the corrected family) and every arm
+    against the baseline arms (unpaired; descriptive when the result set
+    declares comparisons, else the family). Returns (comparisons,
+    unmatched cells, declared cells without a pair)."""
+    measure = measure_of(rs.meta)
+    declared = declared_of(rs.meta)
+    comps, missing = paired_comparisons(rs, declared, COMPARE_METRICS, min_effect) \
+        if declared else ([], [])
+    arm, unmatched = arm_comparisons(stats, baselines, COMPARE_METRICS, min_effect)
+    if declared:
+        done = {(c.key, c.metric) for c in comps}
+        arm = [c for c in arm if (c.key, c.metric) not in done]
+        for c in arm:
+            c.family = False
+            c.why = "unpaired, outside the declared comparisons"
+    # a metric the runs do not carry (system CPU in older result sets) is left out
+    comps = [c for c in comps + arm if c.n_base or c.n_cand]
+    if finished:
+        comps = finish(comps, alpha=alpha, correction=correction, measure=measure)
+    return comps, unmatched, missing
+
+
+def build(rs, out, baselines=None, min_effect=None, alpha=ALPHA,
           correction="bh", plots=True, ascii_plots=True, resamples=None, jobs=1):
     """Write the whole report into `out`; returns a dict of what was made."""
     os.makedirs(out, exist_ok=True)
     kw = {"resamples": resamples} if resamples else {}
     stats = cell_stats(rs, **kw)
+    measure = measure_of(rs.meta)
+    if min_effect is None:
+        min_effect = min_effect_for(measure)
     if baselines is None:
         baselines = default_baselines(stats)
     arms = sorted({s.cell[0] for s in stats})
@@ -205,9 +329,13 @@ def build(rs, out, baselines=None, min_effect=MIN_EFFECT, alpha=ALPHA,
         if b not in arms:
             raise ValueError("baseline arm '%s' is not in %s (arms: %s)"
                              % (b, rs.path, ", ".join(arms)))
-    comps, unmatched = arm_comparisons(stats, baselines, COMPARE_METRICS,
-                                       alpha=alpha, min_effect=min_effect,
-                                       correction=correction)
+    for cand, base in declared_of(rs.meta):
+        for a in (cand, base):
+            if a not in arms:
+                raise ValueError("meta.json declares the comparison %s:%s, but %s has no "
+                                 "runs of arm '%s'" % (cand, base, rs.path, a))
+    comps, unmatched, missing = comparisons(rs, baselines, min_effect, alpha, correction,
+                                            resamples)
     tables.write_csv(os.path.join(out, "cells.csv"), tables.cell_rows(stats))
     tables.write_csv(os.path.join(out, "comparisons.csv"),
                      tables.comparison_rows(comps, COMP_KEYS))
@@ -242,6 +370,13 @@ def build(rs, out, baselines=None, min_effect=MIN_EFFECT, alpha=ALPHA,
                 tasks.append(("heatmap", (key[2], m, key[0], key[1], key[3], os.path.join(
                     fdir, _fname("heatmap", m, key[1], "vs", key[0], key[2], "nj%d" % key[3])),
                     footer)))
+        if declared_of(rs.meta):
+            for m in HEADLINE_METRICS:
+                if measure == "instructions" and m in VIRTUAL_TIME_METRICS:
+                    continue
+                tasks.append(("forest", (m, os.path.join(fdir, _fname("forest", m)), footer,
+                                         "Declared comparisons: %s" % metric_name(m, measure),
+                                         min_effect)))
         figures = render_figures(stats, comps, tasks, jobs)
     gps = gnuplot_core(stats, out, patterns)
     ascii_blocks = []
@@ -256,7 +391,7 @@ def build(rs, out, baselines=None, min_effect=MIN_EFFECT, alpha=ALPHA,
             with open(os.path.join(adir, os.path.basename(gp)[:-3] + ".txt"), "w") as f:
                 f.write(txt)
             ascii_blocks.append((title, txt))
-    md = report_markdown(rs, stats, comps, unmatched, baselines, min_effect, alpha,
+    md = report_markdown(rs, stats, comps, unmatched, missing, baselines, min_effect, alpha,
                          correction, cells_md, comps_md, figures, gps, ascii_blocks, out)
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write(md)
@@ -264,22 +399,85 @@ def build(rs, out, baselines=None, min_effect=MIN_EFFECT, alpha=ALPHA,
             "gnuplot": [g for _, g in gps], "report": os.path.join(out, "report.md")}
 
 
-def report_markdown(rs, stats, comps, unmatched, baselines, min_effect, alpha,
+CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
+
+
+def design_lines(comps, declared, measure, min_effect, alpha, correction):
+    """How the verdicts were reached, and why this many repeats can reach one."""
+    fam = [c for c in comps if c.family]
+    per_metric = {}
+    for c in fam:
+        per_metric.setdefault(c.metric, []).append(c)
+    m = max((len(v) for v in per_metric.values()), default=0)
+    ns = sorted({min(c.n_base, c.n_cand) for c in fam if c.n_cand})
+    out = []
+    if declared:
+        n = ns[0] if ns else 0
+        need = next(k for k in range(2, 64) if rt.min_p_paired(k) <= alpha / max(m, 1))
+        out += [
+            "- Compared: the declared comparisons (%s), each candidate cell against the "
+            "baseline cell run right beside it (back to back, in random order within the "
+            "pair; pairs shuffled across each round)." % ", ".join(
+                "`%s` vs `%s`" % d for d in declared),
+            "- Test: exact two-sided Wilcoxon signed-rank on the per-pair log ratios "
+            "log(candidate/baseline), each metric on its own; estimate: Hodges-Lehmann "
+            "(median of the Walsh averages) with the 95% CI from inverting the same test "
+            "(order statistics of the Walsh averages), so the CI excludes 1 exactly when "
+            "p < 0.05.",
+            "- Family and correction: %s over the %d declared comparison x cell tests of "
+            "each metric (the largest family here); the other cells are compared unpaired "
+            "(exact Mann-Whitney) for description only, without a verdict." % (
+                CORRECTION_NAMES[correction], m),
+            "- Why %s pairs can reach a verdict: at n pairs the exact test cannot go below "
+            "p = 2/2^n (%s at n = %d). %s rejects a test at that floor when at least "
+            "m x floor / alpha of the m tests reach it (%s of %d here); to reach alpha for "
+            "a single comparison alone would need n = %d." % (
+                "/".join(map(str, ns)) or "0",
+                "%.3g" % rt.min_p_paired(n) if n else "-", n,
+                CORRECTION_NAMES[correction],
+                "%.0f" % math.ceil(m * rt.min_p_paired(n) / alpha) if n else "-", m, need)]
+    else:
+        out += ["- Compared: each arm against the baseline arm cell by cell, unpaired: "
+                "exact two-sided Mann-Whitney on log values, Hodges-Lehmann shift with "
+                "the 95%% CI from inverting the test; %s correction over the cells of "
+                "each metric." % CORRECTION_NAMES[correction]]
+    out += ["- Verdicts: **same** when two one-sided tests at +-%g%% (ratio %.4f..%.4f) "
+            "both have adjusted p < %g (equivalence); else **better**/**worse** when the "
+            "two-sided adjusted p < %g; else inconclusive. min_effect = %g%% is the value "
+            "for measure = %s." % (
+                100 * min_effect, 1 / (1 + min_effect), 1 + min_effect, alpha, alpha,
+                100 * min_effect, measure)]
+    if measure == "instructions":
+        out.append("- Under QEMU instruction counting IOPS, bandwidth and latency run in "
+                   "virtual time: they are shown, never judged (verdict `descriptive`).")
+    return out
+
+
+def report_markdown(rs, stats, comps, unmatched, missing, baselines, min_effect, alpha,
                     correction, cells_md, comps_md, figures, gps, ascii_blocks, out):
     meta = rs.meta
+    measure = measure_of(meta)
+    declared = declared_of(meta)
     L = ["# fio-dmabuf results: %s" % meta.get("name"), ""]
     L += machine_lines(meta)
     L += ["", "## Headline findings", ""]
-    if baselines:
+    if declared:
+        L += declared_headline(comps, missing, declared, meta, measure, min_effect)
+        forest = [f for f in figures if os.path.basename(f).startswith("forest_")
+                  and f.endswith(".png")]
+        if forest:
+            L.append("")
+            for f in forest:
+                L.append("![%s](%s)" % (os.path.basename(f)[:-4], os.path.relpath(f, out)))
+        L += ["", "Unpaired, descriptive: every arm against %s." % (
+            ", ".join("`%s`" % b for b in baselines) or "no baseline arm"), ""]
+    elif baselines:
         L.append("Each arm against baseline %s, cell by cell (arm x source x pattern x "
-                 "bs x iodepth x numjobs). A finding needs a Mann-Whitney U p < %g after "
-                 "%s correction over the cells, a bootstrap 95%% CI of the median ratio "
-                 "that excludes 1, and a change of at least %g%%." % (
-                     ", ".join("`%s`" % b for b in baselines), alpha,
-                     {"holm": "Holm", "bh": "Benjamini-Hochberg"}[correction],
-                     100 * min_effect))
+                 "bs x iodepth x numjobs), unpaired (see Definitions)." % (
+                     ", ".join("`%s`" % b for b in baselines)))
         L.append("")
-    L += headline(comps, unmatched, baselines, min_effect)
+    if not declared:
+        L += headline(comps, unmatched, baselines, min_effect)
     n_ok = sum(s.n for s in stats)
     n_fail = sum(s.failed for s in stats)
     n_skip = sum(s.skipped for s in stats)
@@ -301,18 +499,32 @@ def report_markdown(rs, stats, comps, unmatched, baselines, min_effect, alpha,
         L += ["", "Failed or skipped runs:", ""]
         for s in failed:
             L.append("- %s: %s" % (cell_label(s.cell), "; ".join(s.reasons)))
-    L += ["", "## Definitions", "",
-          "- CPU time per I/O = sum over jobs of (usr_cpu + sys_cpu)/100 x job_runtime, "
+    L += ["", "## Definitions", ""]
+    L += design_lines(comps, declared, measure, min_effect, alpha, correction)
+    L += ["- CPU time per I/O = sum over jobs of (usr_cpu + sys_cpu)/100 x job_runtime, "
           "divided by all I/Os completed (read+write+trim): CPU time of fio's job "
           "threads (getrusage), not of kernel helper threads or interrupts on other CPUs.",
+          "- System-wide CPU time per I/O = busy time of all CPUs (/proc/stat user, nice, "
+          "system, irq, softirq, steal) over fio's measured window only (job_start + "
+          "ramp_time to the end of job_runtime, interpolated between the runner's 50 ms "
+          "samples; /proc/stat counts in 10 ms ticks), divided by the same I/Os: it sees "
+          "work moved to io-wq, SQPOLL or interrupts. It also holds whatever else the "
+          "machine ran (in the test VM: the runner's sampler, a few wake-ups a second).",
+          "- Under QEMU icount (measure = instructions) 1 ns of guest CPU time is one guest "
+          "instruction (user and kernel); with one guest CPU nothing else can run "
+          "meanwhile, so fio's figure counts the instructions of its own threads.",
           "- IOPS and bandwidth are summed over jobs; ctx/IO = context switches per I/O.",
-          "- Medians over repeats (one repeat = one fio run), with percentile-bootstrap "
-          "95% CIs (10,000 resamples).",
+          "- Cell medians over repeats (one repeat = one fio run), with percentile-bootstrap "
+          "95% CIs (10,000 resamples): descriptive.",
           "- Latency percentiles are exact for the pooled runs: json+ bins summed over "
           "repeats, jobs and directions, then fio's own rule (first bin with cumulative "
           "count >= p/100 x N). Bins are fio's histogram buckets (about 1.6% wide).",
-          "- Comparison ratios are median(arm) / median(baseline) of per-run values; "
-          "the p99 comparisons use each run's own p99.", ""]
+          "- Comparison ratios are Hodges-Lehmann estimates of candidate / baseline from "
+          "per-run values, each run weighted equally; the p99 comparisons use each run's "
+          "own p99. The pooled percentiles in the cell table weight each I/O equally "
+          "(faster runs contribute more I/Os). Mixed patterns (randrw, rw) report read "
+          "and write latency apart (read_lat_*, write_lat_* in cells.csv and "
+          "comparisons.csv); their all-I/O latency mixes the two.", ""]
     L += ["## Cells", "", cells_md, ""]
     if comps_md:
         L += ["## Comparisons", "",

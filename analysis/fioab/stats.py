@@ -13,6 +13,7 @@ PERCENTILES = (50.0, 90.0, 99.0, 99.9, 99.99)
 # per-run metric: (attribute or function, unit label, lower is better)
 METRICS = {
     "cpu_ns_per_io": ("CPU time per I/O", "ns", True),
+    "sys_cpu_ns_per_io": ("system-wide CPU time per I/O", "ns", True),
     "ctx_per_io": ("context switches per I/O", "", True),
     "iops": ("IOPS", "IO/s", False),
     "bw_bytes": ("bandwidth", "B/s", False),
@@ -20,7 +21,26 @@ METRICS = {
     "lat_p50_ns": ("p50 latency", "ns", True),
     "lat_p99_ns": ("p99 latency", "ns", True),
     "lat_p99.9_ns": ("p99.9 latency", "ns", True),
+    "read_lat_mean_ns": ("read mean latency", "ns", True),
+    "read_lat_p99_ns": ("read p99 latency", "ns", True),
+    "write_lat_mean_ns": ("write mean latency", "ns", True),
+    "write_lat_p99_ns": ("write p99 latency", "ns", True),
 }
+# What the CPU metrics are called when the CPU clock counts instructions
+# (QEMU icount: 1 ns of guest CPU time = 1 guest instruction).
+INSTRUCTION_NAMES = {
+    "cpu_ns_per_io": "guest instructions per I/O in fio's threads (QEMU icount, emulated)",
+    "sys_cpu_ns_per_io": "guest instructions per I/O, system-wide (QEMU icount, emulated)",
+}
+CPU_METRICS = ("cpu_ns_per_io", "sys_cpu_ns_per_io")
+
+
+def metric_name(metric, measure="time"):
+    """What a metric is called in tables and headlines for this run's
+    measurement mode (meta.json measure.cpu)."""
+    if measure == "instructions" and metric in INSTRUCTION_NAMES:
+        return INSTRUCTION_NAMES[metric]
+    return METRICS[metric][0]
 BOOT_RESAMPLES = 10000
 CONFIDENCE = 0.95
 
@@ -47,8 +67,6 @@ def bin_percentiles(bin_ns, bin_count, pcts=PERCENTILES):
 def merge_bins(pairs):
     """Sum (bin_ns, bin_count) histograms; returns sorted keys and counts."""
     pairs = list(pairs)
-    if len(pairs) == 1:
-        return pairs[0]
     keys = np.concatenate([k for k, _ in pairs])
     counts = np.concatenate([c for _, c in pairs])
     keys, inv = np.unique(keys, return_inverse=True)
@@ -58,10 +76,16 @@ def merge_bins(pairs):
 def run_values(run):
     """Per-run metric values (one replicate)."""
     p50, p99, p999 = bin_percentiles(run.bin_ns, run.bin_count, (50.0, 99.0, 99.9))
-    return {"cpu_ns_per_io": run.cpu_ns_per_io, "ctx_per_io": run.ctx_per_io,
-            "iops": run.iops, "bw_bytes": run.bw_bytes,
-            "lat_mean_ns": run.lat_mean_ns, "lat_p50_ns": p50,
-            "lat_p99_ns": p99, "lat_p99.9_ns": p999}
+    v = {"cpu_ns_per_io": run.cpu_ns_per_io, "sys_cpu_ns_per_io": run.sys_cpu_ns_per_io,
+         "ctx_per_io": run.ctx_per_io,
+         "iops": run.iops, "bw_bytes": run.bw_bytes,
+         "lat_mean_ns": run.lat_mean_ns, "lat_p50_ns": p50,
+         "lat_p99_ns": p99, "lat_p99.9_ns": p999}
+    for d in ("read", "write"):
+        keys, counts, n, total = run.lat_dir.get(d, (None, None, 0, 0.0))
+        v[d + "_lat_mean_ns"] = total / n if n else math.nan
+        v[d + "_lat_p99_ns"] = bin_percentiles(keys, counts, (99.0,))[0] if n else math.nan
+    return v
 
 
 def seed_for(*parts):

@@ -8,6 +8,7 @@ from .stats import METRICS, PERCENTILES
 # how a metric is shown: (divisor, unit)
 SHOW = {
     "cpu_ns_per_io": (1e3, "us"),
+    "sys_cpu_ns_per_io": (1e3, "us"),
     "ctx_per_io": (1, ""),
     "iops": (1e3, "k"),
     "bw_bytes": (1 << 20, "MiB/s"),
@@ -15,6 +16,10 @@ SHOW = {
     "lat_p50_ns": (1e3, "us"),
     "lat_p99_ns": (1e3, "us"),
     "lat_p99.9_ns": (1e3, "us"),
+    "read_lat_mean_ns": (1e3, "us"),
+    "read_lat_p99_ns": (1e3, "us"),
+    "write_lat_mean_ns": (1e3, "us"),
+    "write_lat_p99_ns": (1e3, "us"),
 }
 
 
@@ -75,7 +80,9 @@ def comparison_rows(comps, key_names):
                  ratio_ci_lo=c.ci[0] if c.ci else "",
                  ratio_ci_hi=c.ci[1] if c.ci else "",
                  change_pct=100 * (c.ratio - 1), p=c.p, p_adj=c.p_adj,
-                 verdict=c.verdict, why=c.why)
+                 p_same=c.p_same, p_same_adj=c.p_same_adj,
+                 test="signed-rank (paired)" if c.paired else "rank-sum (unpaired)",
+                 min_effect=c.min_effect, verdict=c.verdict, why=c.why)
         rows.append(r)
     return rows
 
@@ -140,7 +147,7 @@ def change_text(c):
 
 
 VERDICT_MARK = {"better": "**better**", "worse": "**WORSE**", "same": "same",
-                "inconclusive": "inconclusive"}
+                "inconclusive": "inconclusive", "descriptive": "(descriptive)"}
 
 
 def comparisons_markdown(comps, metrics, label_of):

@@ -1,56 +1,76 @@
-"""Comparisons: ratio of medians with a bootstrap CI, Mann-Whitney U p-value
-corrected over the cells, and a verdict that needs significance AND effect.
+"""Comparisons and verdicts: exact rank tests per metric, a correction over
+one family per metric, and an equivalence test that can say "same".
 
-Verdicts (per cell and metric, "good" direction from stats.METRICS):
-  better / worse  adjusted p < alpha, the ratio CI excludes 1 and the
-                  median ratio is at least min_effect away from 1
-  same            the ratio CI lies inside [1 - min_effect, 1 + min_effect]
-  inconclusive    anything else: too few repeats, or too noisy to tell
+What is compared, and how:
+  declared comparisons (matrix `compare = CAND:BASE ...`, run in pairs back
+    to back): paired, exact Wilcoxon signed-rank on the per-pair log ratios,
+    Hodges-Lehmann estimate and the CI from inverting the test;
+  everything else (arms against a baseline arm without pairs, and the same
+    cell in two result sets: the regression gate): unpaired, exact
+    Mann-Whitney on log values, Hodges-Lehmann shift and its inverted CI.
+Each metric is tested on its own. The correction (Benjamini-Hochberg by
+default, or Holm) runs per metric over the family: the declared comparisons
+x cells when the result set declares any (the other cells are then
+descriptive and get no verdict), else all compared cells.
+
+Verdicts (per comparison and metric, "good" direction from stats.METRICS):
+  same          equivalence: both one-sided tests at +-min_effect (on the log
+                scale, ratio 1/(1+e) .. 1+e) have adjusted p < alpha
+  better/worse  not same, and the two-sided test has adjusted p < alpha
+  inconclusive  neither
+  descriptive   outside the declared family, or a metric that means nothing
+                in this measurement mode (IOPS and latency under icount)
 """
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import mannwhitneyu
 
-from .stats import METRICS, bootstrap_ratio_ci, quantile_ci, seed_for
+from . import ranktests as rt
+from .stats import METRICS
 
 ALPHA = 0.05
-MIN_EFFECT = 0.05
-MIN_REPEATS = 2          # below this no CI and no test at all
+# The smallest change that matters, by what the CPU metric counts:
+# instruction counts vary by 0.1-0.4% within a boot and ~1% between boots;
+# plain CPU time in a shared VM by 15% and more.
+MIN_EFFECTS = {"instructions": 0.02, "time": 0.05}
+MIN_EFFECT = MIN_EFFECTS["time"]
+MIN_REPEATS = 2          # below this no test at all
+# Metrics in virtual time under instruction counting: shown, never judged.
+VIRTUAL_TIME_METRICS = ("iops", "bw_bytes", "lat_mean_ns", "lat_p50_ns", "lat_p99_ns",
+                        "lat_p99.9_ns", "read_lat_p99_ns", "write_lat_p99_ns",
+                        "read_lat_mean_ns", "write_lat_mean_ns")
+
+
+def min_effect_for(measure):
+    return MIN_EFFECTS.get(measure or "time", MIN_EFFECT)
 
 
 @dataclass
 class Comparison:
     metric: str
-    key: tuple               # what was compared (cell, or cell minus arm)
+    key: tuple               # (baseline arm,) + candidate cell, or the cell (gate)
     base_label: str
     cand_label: str
     n_base: int
     n_cand: int
     base_median: float
     cand_median: float
-    ratio: float             # median(cand) / median(base)
-    ci: object               # (lo, hi) of the ratio, or None
-    p: float                 # raw two-sided MWU p-value (nan if not tested)
-    p_adj: float = math.nan  # after correction over the cells
+    ratio: float             # Hodges-Lehmann estimate of candidate / baseline
+    ci: object               # 95% CI of the ratio (inverted test), or None
+    p: float                 # raw two-sided exact p (nan if not tested)
+    p_same: float = math.nan  # raw TOST p at +-min_effect
+    paired: bool = False
+    family: bool = True      # part of the corrected family (else descriptive)
+    p_adj: float = math.nan
+    p_same_adj: float = math.nan
+    min_effect: float = MIN_EFFECT
     verdict: str = "inconclusive"
     why: str = ""
 
     @property
     def change(self):
         return self.ratio - 1.0
-
-
-def mwu_p(a, b):
-    """Two-sided Mann-Whitney U p-value (exact without ties, else normal)."""
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    if len(a) < 1 or len(b) < 1:
-        return math.nan
-    if np.all(a == a[0]) and np.all(b == b[0]) and a[0] == b[0]:
-        return 1.0
-    return float(mannwhitneyu(b, a, alternative="two-sided").pvalue)
 
 
 def holm(ps):
@@ -84,100 +104,93 @@ def bh(ps):
 CORRECTIONS = {"holm": holm, "bh": bh}
 
 
-def decide(c, lower_is_better, alpha=ALPHA, min_effect=MIN_EFFECT):
-    """Set c.verdict and c.why from c.ratio, c.ci and c.p_adj."""
-    if c.n_base < MIN_REPEATS or c.n_cand < MIN_REPEATS or c.ci is None:
+def compare_values(metric, key, base_label, cand_label, base, cand, paired, min_effect):
+    """One comparison of per-run values (paired: base[i] and cand[i] ran
+    back to back). Values that are not positive and finite are dropped
+    (with their partner when paired)."""
+    b = np.asarray(base, dtype=float)
+    c = np.asarray(cand, dtype=float)
+    if paired:
+        ok = np.isfinite(b) & np.isfinite(c) & (b > 0) & (c > 0)
+        b, c = b[ok], c[ok]
+    else:
+        b = b[np.isfinite(b) & (b > 0)]
+        c = c[np.isfinite(c) & (c > 0)]
+    cmp_ = Comparison(metric=metric, key=key, base_label=base_label, cand_label=cand_label,
+                      n_base=len(b), n_cand=len(c),
+                      base_median=float(np.median(b)) if len(b) else math.nan,
+                      cand_median=float(np.median(c)) if len(c) else math.nan,
+                      ratio=math.nan, ci=None, p=math.nan, paired=paired,
+                      min_effect=min_effect)
+    if len(b) < MIN_REPEATS or len(c) < MIN_REPEATS:
+        return cmp_
+    s = (rt.paired_shift if paired else rt.unpaired_shift)(b, c, min_effect)
+    cmp_.ratio, cmp_.ci, cmp_.p, cmp_.p_same = s.ratio, s.ratio_ci, s.p, s.p_same
+    return cmp_
+
+
+def decide(c, lower_is_better, alpha=ALPHA):
+    """Set c.verdict and c.why from the adjusted p-values."""
+    if not c.family:
+        c.verdict = "descriptive"
+        c.why = c.why or "outside the declared comparisons"
+        return c
+    if c.n_base < MIN_REPEATS or c.n_cand < MIN_REPEATS or math.isnan(c.p):
         c.verdict = "inconclusive"
         c.why = "too few repeats (n=%d vs %d)" % (c.n_base, c.n_cand)
         return c
-    lo, hi = c.ci
-    if lo >= 1 - min_effect and hi <= 1 + min_effect:
+    if c.p_same_adj < alpha:
         c.verdict = "same"
-        c.why = "CI within +-%g%%" % (100 * min_effect)
+        c.why = "equivalent within +-%g%% (TOST p_adj=%.2g)" % (100 * c.min_effect,
+                                                               c.p_same_adj)
         return c
-    significant = not math.isnan(c.p_adj) and c.p_adj < alpha
-    excludes_one = lo > 1 or hi < 1
-    large = abs(c.ratio - 1) >= min_effect
-    if significant and excludes_one and large:
+    if c.p_adj < alpha:
         up = c.ratio > 1
         c.verdict = "worse" if up == lower_is_better else "better"
-        c.why = "p_adj=%.3g, |change| >= %g%%" % (c.p_adj, 100 * min_effect)
+        c.why = "p_adj=%.2g" % c.p_adj
         return c
     c.verdict = "inconclusive"
-    if not significant:
-        c.why = "not significant (p_adj=%.3g)" % c.p_adj
-        if min(c.n_base, c.n_cand) < 4:
-            c.why += "; n<4 cannot reach p<0.05"
-    elif not large:
-        c.why = "change below %g%% but CI too wide" % (100 * min_effect)
-    else:
-        c.why = "CI includes no change"
+    floor = rt.min_p_paired(c.n_cand) if c.paired else rt.min_p_unpaired(c.n_base, c.n_cand)
+    c.why = "neither different (p_adj=%.2g) nor within +-%g%% (TOST p_adj=%.2g)" % (
+        c.p_adj, 100 * c.min_effect, c.p_same_adj)
+    if floor >= alpha:
+        c.why += "; n=%d cannot reach p<%g" % (min(c.n_base, c.n_cand), alpha)
     return c
 
 
-def compare_samples(metric, key, base_label, cand_label, base, cand):
-    base = np.asarray(base, dtype=float)
-    cand = np.asarray(cand, dtype=float)
-    mb = float(np.median(base)) if len(base) else math.nan
-    mc = float(np.median(cand)) if len(cand) else math.nan
-    ratio = mc / mb if mb else math.nan
-    return Comparison(metric=metric, key=key, base_label=base_label,
-                      cand_label=cand_label, n_base=len(base), n_cand=len(cand),
-                      base_median=mb, cand_median=mc, ratio=ratio,
-                      ci=bootstrap_ratio_ci(base, cand, seed_for(key, metric)),
-                      p=mwu_p(base, cand) if len(base) and len(cand) else math.nan)
-
-
-def compare_cells(b, c, metrics, key, base_label, cand_label):
-    """Comparisons of two CellStats on `metrics`, reusing their bootstrap
-    medians (drawn independently) and one vectorised U test."""
-    out = []
-    ps = [math.nan] * len(metrics)
-    if b.n and c.n:
-        A = np.array([b.values[m] for m in metrics])
-        B = np.array([c.values[m] for m in metrics])
-        same = np.all(A == A[:, :1], axis=1) & np.all(B == B[:, :1], axis=1) & (A[:, 0] == B[:, 0])
-        with np.errstate(all="ignore"):
-            p = mannwhitneyu(B, A, alternative="two-sided", axis=1).pvalue
-        ps = [1.0 if s else float(x) for s, x in zip(same, np.atleast_1d(p))]
-    for m, p in zip(metrics, ps):
-        mb, mc = b.median[m], c.median[m]
-        ci = None
-        if m in b.boot and m in c.boot:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r = c.boot[m] / b.boot[m]
-            r = r[np.isfinite(r)]
-            if len(r):
-                ci = quantile_ci(r)
-        out.append(Comparison(metric=m, key=key, base_label=base_label,
-                              cand_label=cand_label, n_base=b.n, n_cand=c.n,
-                              base_median=mb, cand_median=mc,
-                              ratio=mc / mb if mb else math.nan, ci=ci, p=p))
-    return out
-
-
-def finish(comps, alpha=ALPHA, min_effect=MIN_EFFECT, correction="bh",
-           min_effects=None):
-    """Correct p-values per metric over the cells, then decide each."""
+def finish(comps, alpha=ALPHA, correction="bh", measure="time"):
+    """Correct p-values per metric over the family, then decide each."""
     by_metric = {}
     for c in comps:
-        by_metric.setdefault(c.metric, []).append(c)
-    for metric, cs in by_metric.items():
-        adj = CORRECTIONS[correction]([c.p for c in cs])
-        eff = (min_effects or {}).get(metric, min_effect)
-        for c, p in zip(cs, adj):
-            c.p_adj = float(p)
-            decide(c, METRICS[metric][2], alpha, eff)
+        if measure == "instructions" and c.metric in VIRTUAL_TIME_METRICS:
+            c.family = False
+            c.why = "virtual time under QEMU icount: not a device's"
+        if c.family:
+            by_metric.setdefault(c.metric, []).append(c)
+    for cs in by_metric.values():
+        for attr, p_attr in (("p_adj", "p"), ("p_same_adj", "p_same")):
+            adj = CORRECTIONS[correction]([getattr(c, p_attr) for c in cs])
+            for c, p in zip(cs, adj):
+                setattr(c, attr, float(p))
+    for c in comps:
+        decide(c, METRICS[c.metric][2], alpha)
     return comps
 
 
-def arm_comparisons(stats, baselines, metrics, **kw):
-    """Each non-baseline arm against each baseline arm, cell by cell.
+def compare_cells(b, c, metrics, key, base_label, cand_label, min_effect):
+    """Unpaired comparisons of two CellStats on `metrics`, one test each."""
+    return [compare_values(m, key, base_label, cand_label, b.values[m], c.values[m],
+                           False, min_effect) for m in metrics]
+
+
+def arm_comparisons(stats, baselines, metrics, min_effect=MIN_EFFECT, **kw):
+    """Each non-baseline arm against each baseline arm, cell by cell,
+    unpaired.
 
     A candidate cell (arm, source, pattern, bs, iodepth, numjobs) is matched
     to the baseline cell with the same source if there is one, else to the
     only baseline cell with the same pattern/bs/iodepth/numjobs.
-    Returns (comparisons, unmatched candidate cells).
+    Returns (comparisons, unmatched candidate cells); not finished.
     """
     comps = []
     unmatched = []
@@ -195,12 +208,67 @@ def arm_comparisons(stats, baselines, metrics, **kw):
             if b is None or s.n == 0 or b.n == 0:
                 unmatched.append((s.cell, base_arm))
                 continue
-            comps += compare_cells(b, s, metrics, (base_arm,) + s.cell, b.cell[0], s.cell[0])
-    return finish(comps, **kw), unmatched
+            comps += compare_cells(b, s, metrics, (base_arm,) + s.cell, b.cell[0],
+                                   s.cell[0], min_effect)
+    return comps, unmatched
 
 
-def set_comparisons(base_stats, cand_stats, metrics, **kw):
-    """The same cell in two result sets (the regression gate).
+def paired_comparisons(rs, declared, metrics, min_effect=MIN_EFFECT, value_of=None):
+    """Declared comparisons (cand, base) from the pairs the runner ran back to
+    back: one paired comparison per candidate cell and metric.
+
+    Returns (comparisons, [(candidate cell, baseline arm)] for declared cells
+    with no pair of ok runs); not finished."""
+    from .stats import run_values
+    value_of = value_of or run_values
+    groups = {}
+    for e in rs.entries:
+        if e.pair:
+            groups.setdefault((e.pair["compare"], e.pair["round"], e.cell[2:]), []).append(e)
+    comps, missing = [], []
+    for cand, base in declared:
+        label = "%s:%s" % (cand, base)
+        per_cell = {}
+        for (lab, _rnd, _cond), es in sorted(groups.items(), key=lambda kv: kv[0][1]):
+            if lab != label:
+                continue
+            for ce, be in _units(es, cand, base):
+                per_cell.setdefault(ce.cell, [])
+                if ce.run is not None and be.run is not None:
+                    per_cell[ce.cell].append((be.run, ce.run))
+        for cell in sorted(per_cell, key=_sort_key):
+            pairs = per_cell[cell]
+            if not pairs:
+                missing.append((cell, base))
+                continue
+            vb = [value_of(b) for b, _ in pairs]
+            vc = [value_of(c) for _, c in pairs]
+            for m in metrics:
+                comps.append(compare_values(m, (base,) + cell, base, cand,
+                                            [v[m] for v in vb], [v[m] for v in vc],
+                                            True, min_effect))
+    return comps, missing
+
+
+def _units(es, cand, base):
+    """(candidate, baseline) entries of one comparison, round and condition:
+    the runner ran each unit as two consecutive runs, positions 0 and 1."""
+    es = sorted(es, key=lambda e: e.order)
+    out = []
+    for a, b in zip(es, es[1:]):
+        if a.pair["position"] == 0 and b.pair["position"] == 1 and b.order == a.order + 1:
+            byarm = {a.cell[0]: a, b.cell[0]: b}
+            if cand in byarm and base in byarm:
+                out.append((byarm[cand], byarm[base]))
+    return out
+
+
+def _sort_key(cell):
+    return tuple((0, v) if isinstance(v, int) else (1, v or "") for v in cell)
+
+
+def set_comparisons(base_stats, cand_stats, metrics, min_effect=MIN_EFFECT, **kw):
+    """The same cell in two result sets (the regression gate), unpaired.
 
     Returns (comparisons, cells only in base, cells only in candidate,
     cells present in both but without an ok run on one side)."""
@@ -212,22 +280,27 @@ def set_comparisons(base_stats, cand_stats, metrics, **kw):
         if b[cell].n == 0 or c[cell].n == 0:
             empty.append(cell)
             continue
-        comps += compare_cells(b[cell], c[cell], metrics, cell, "base", "candidate")
+        comps += compare_cells(b[cell], c[cell], metrics, cell, "base", "candidate",
+                               min_effect)
     only_b = [k for k in b if k not in c and b[k].n > 0]
     only_c = [k for k in c if k not in b]
     return finish(comps, **kw), only_b, only_c, empty
 
 
-def gate_status(c, lower_is_better, min_effect):
+def gate_status(c, lower_is_better, threshold):
     """Regression gate per comparison: regression / ok / inconclusive.
 
-    ok needs the CI to rule out a harmful change of min_effect or more
-    (improvements pass); regression is a 'worse' verdict."""
-    if c.verdict == "worse":
-        return "regression"
+    regression: significantly worse (adjusted p < alpha) with an estimated
+    change of at least the threshold; ok: the CI rules out a harmful change
+    of the threshold (non-inferiority; improvements pass). All cells must be
+    ok for the gate to pass, an intersection-union rule that needs no
+    multiplicity correction."""
     if c.ci is None:
         return "inconclusive"
+    harmful = (c.ratio - 1) if lower_is_better else (1 - c.ratio)
+    if c.verdict == "worse" and harmful >= threshold:
+        return "regression"
     lo, hi = c.ci
     if lower_is_better:
-        return "ok" if hi < 1 + min_effect else "inconclusive"
-    return "ok" if lo > 1 - min_effect else "inconclusive"
+        return "ok" if hi < 1 + threshold else "inconclusive"
+    return "ok" if lo > 1 / (1 + threshold) else "inconclusive"

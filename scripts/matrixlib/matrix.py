@@ -11,6 +11,10 @@ import re
 PATTERNS = ("randread", "randwrite", "read", "write", "randrw", "rw")
 IOMMU_MODES = ("off", "lazy", "strict")
 SYNC_ENGINES = ("psync", "sync", "pvsync", "pvsync2", "vsync")
+# What the CPU metric counts: "instructions" boots the test VM with QEMU's
+# instruction counting (scripts/vm --icount), "time" is plain CPU time;
+# "auto" is instructions in the test VM and time on a real machine.
+MEASURES = ("auto", "instructions", "time")
 
 # key: (required, default)
 KEYS = {
@@ -31,6 +35,8 @@ KEYS = {
     "seed": (False, ""),
     "jobs_dir": (False, ""),
     "nvme_size": (False, "2G"),
+    "measure": (False, "auto"),
+    "compare": (False, ""),
 }
 
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
@@ -195,7 +201,33 @@ def parse_matrix(path, default_jobs_dir):
     for key in ("arms", "patterns", "bs", "iodepth", "numjobs"):
         if not m[key]:
             fail(key, "lists nothing")
+    m["measure"] = raw["measure"]
+    if m["measure"] not in MEASURES:
+        fail("measure", f"expected one of {' '.join(MEASURES)}")
+    m["compare"] = []
+    for w in _words(raw["compare"]):
+        cand, sep, base = w.partition(":")
+        if not sep or not cand or not base or cand == base:
+            fail("compare", f"'{w}' is not CANDIDATE:BASELINE (two different arms, "
+                            f"e.g. dmabuf-direct:dmabuf-mapped)")
+        for a in (cand, base):
+            if a not in m["arms"]:
+                fail("compare", f"'{w}' names arm {a}, which is not in arms")
+        if (cand, base) in m["compare"] or (base, cand) in m["compare"]:
+            fail("compare", f"'{w}' is declared twice")
+        m["compare"].append((cand, base))
     return m
+
+
+def resolve_measure(m, in_vm):
+    """What the CPU metric of this run counts: instructions or time."""
+    if m["measure"] == "auto":
+        return "instructions" if in_vm else "time"
+    return m["measure"]
+
+
+def compare_label(pair):
+    return f"{pair[0]}:{pair[1]}"
 
 
 def source_slug(source):
@@ -228,26 +260,80 @@ def cell_key(c):
     return (c["arm"], c["source"], c["pattern"], c["bs"], c["iodepth"], c["numjobs"])
 
 
-def plan(cells, repeats, seed):
-    """Randomised complete blocks: repeat r runs every cell once, in its own
+def plan(cells, repeats, seed, compare=(), first_round=0, first_order=0, counts=None):
+    """Randomised complete blocks: round r runs every cell once, in its own
     random order, so arms interleave (A B A B) and drift hits all of them
     alike. No cell runs twice in a row across a block boundary (when the
-    matrix has more than one cell). Returns cells with repeat, order, run_id."""
-    rng = random.Random(seed)
+    matrix has more than one cell).
+
+    With declared comparisons (CANDIDATE, BASELINE), a round is made of
+    units instead: each comparison, for each cell of its candidate, runs
+    the candidate and the matching baseline cell back to back, in random
+    order within the pair ("pair": comparison, round, position); arms in
+    no comparison run alone. Units are shuffled across the round. An arm in
+    several comparisons then runs once per comparison in a round, so
+    `repeat` counts a cell's runs, not rounds.
+
+    first_round, first_order and counts (cell key -> runs so far) continue
+    an earlier plan (run-matrix --until-resolved). Returns cells with
+    repeat, order, run_id (and pair)."""
+    rng = random.Random(seed * 1000003 + first_round if seed is not None else None)
+    units = _units(cells, compare)
+    counts = dict(counts or {})
     out = []
-    for r in range(repeats):
-        block = list(range(len(cells)))
+    last = None
+    for r in range(first_round, first_round + repeats):
+        block = list(range(len(units)))
         rng.shuffle(block)
-        if out and len(block) > 1 and block[0] == out[-1][0]:
+        if last is not None and len(block) > 1 and block[0] == last:
             j = rng.randrange(1, len(block))
             block[0], block[j] = block[j], block[0]
-        out.extend((i, r) for i in block)
-    planned = []
-    for order, (i, r) in enumerate(out):
-        c = dict(cells[i], repeat=r, order=order)
+        last = block[-1]
+        for u in block:
+            label, members = units[u]
+            members = list(members)
+            if label:
+                rng.shuffle(members)
+            for pos, i in enumerate(members):
+                c = dict(cells[i])
+                k = cell_key(c)
+                c["repeat"] = counts.get(k, 0)
+                counts[k] = c["repeat"] + 1
+                c["round"] = r
+                if label:
+                    c["pair"] = {"compare": label, "round": r, "position": pos}
+                out.append(c)
+    for order, c in enumerate(out, first_order):
+        c["order"] = order
         c["run_id"] = run_id(c)
-        planned.append(c)
-    return planned
+    return out
+
+
+def _units(cells, compare):
+    """Index lists of what runs together: (comparison label, [cand, base])
+    per comparison and candidate cell, or ("", [i]) for a cell of an arm in
+    no comparison (every cell once when nothing is declared)."""
+    if not compare:
+        return [("", [i]) for i in range(len(cells))]
+    units = []
+    in_pair = set()
+    for cand, base in compare:
+        for i, c in enumerate(cells):
+            if c["arm"] != cand:
+                continue
+            for j, b in enumerate(cells):
+                if b["arm"] == base and same_condition(c, b) and \
+                        (c["source"] is None or b["source"] is None or
+                         c["source"] == b["source"]):
+                    units.append((compare_label((cand, base)), [i, j]))
+                    in_pair.update((i, j))
+    units += [("", [i]) for i in range(len(cells)) if i not in in_pair]
+    return units
+
+
+def same_condition(a, b):
+    """Two cells differ only in arm (and source): they can be paired."""
+    return all(a[k] == b[k] for k in ("pattern", "bs", "iodepth", "numjobs"))
 
 
 def run_id(c):

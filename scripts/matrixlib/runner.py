@@ -8,12 +8,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from . import matrix as mx
 from . import schema
 
 FIO_SLACK_S = 120          # beyond ramp + runtime before a cell counts as hung
+PROC_STAT_PERIOD_S = 0.05  # system CPU sampling while fio runs (/proc/stat ticks are 10 ms)
 
 
 def write_json(path, doc):
@@ -38,6 +40,44 @@ def proc_stat_cpu():
         return [int(x) for x in parts[1:]]
     except (OSError, ValueError):
         return None
+
+
+class ProcStatSampler:
+    """Samples the aggregate /proc/stat cpu line while fio runs, stamped with
+    CLOCK_REALTIME (the clock of fio's job_start), so that the analysis can
+    take system-wide busy time over fio's measured window only (after the
+    ramp, before the end) rather than over the whole process."""
+
+    def __init__(self, period=PROC_STAT_PERIOD_S):
+        self.period = period
+        self.samples = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def _take(self):
+        v = proc_stat_cpu()
+        if v is not None:
+            self.samples.append([round(time.time(), 6)] + v)
+
+    def _loop(self):
+        self._take()
+        while not self.stop.wait(self.period):
+            self._take()
+        self._take()
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+
+    def doc(self):
+        return {"clk_tck": os.sysconf("SC_CLK_TCK"), "cpus": os.cpu_count(),
+                "columns": "time (CLOCK_REALTIME s), then the /proc/stat cpu line: user nice "
+                           "system idle iowait irq softirq steal guest guest_nice",
+                "period_s": self.period, "samples": self.samples}
 
 
 # ---- skip decisions: pure functions of what the machine offers -------------
@@ -203,6 +243,9 @@ class Runner:
         doc = {k: c[k] for k in ("arm", "source", "pattern", "bs", "iodepth", "numjobs",
                                  "repeat", "order")}
         doc.update(status=status, reason=reason, run_id=c["run_id"])
+        for k in ("round", "pair"):
+            if k in c:
+                doc[k] = c[k]
         doc.update(extra)
         return doc
 
@@ -238,7 +281,7 @@ class Runner:
         limit = self.m["ramp_time"] + self.m["runtime"] + FIO_SLACK_S
         t0, st0, start = time.monotonic(), proc_stat_cpu(), mx_now()
         reason = None
-        with open(os.path.join(pd, "stderr.log"), "w") as err:
+        with open(os.path.join(pd, "stderr.log"), "w") as err, ProcStatSampler() as sampler:
             self.child = subprocess.Popen(argv, cwd=pd, env=env, stdout=err,
                                           stderr=subprocess.STDOUT, start_new_session=True)
             try:
@@ -268,7 +311,8 @@ class Runner:
         extra = {"start": start, "end": end, "elapsed_s": round(elapsed, 3), "fio_rc": rc,
                  "engine_lines": [l for l in text.splitlines() if l.startswith("fio-dmabuf:")],
                  "proc_stat": {"clk_tck": os.sysconf("SC_CLK_TCK"), "before": st0, "after": st1,
-                               "note": "system-wide cpu ticks over the whole fio process, ramp included"}}
+                               "note": "system-wide cpu ticks over the whole fio process, ramp included"},
+                 "proc_stat_samples": sampler.doc()}
         write_json(os.path.join(pd, "cell.json"), self.cell_doc(c, status, reason, **extra))
         os.rename(pd, os.path.join(self.out, "runs", c["run_id"]))
         return status

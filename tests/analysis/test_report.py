@@ -31,20 +31,26 @@ def test_tables(report_dir):
     assert len(rows) == 12
     assert {r["arm"] for r in rows} == {"libaio", "io_uring"}
     comp = list(csv.DictReader(open(os.path.join(report_dir, "comparisons.csv"))))
-    # 5 io_uring cells with an ok libaio cell x 7 metrics
-    assert len(comp) == 35
+    # 5 io_uring cells with an ok libaio cell x the 8 compared metrics these
+    # randread fixtures carry (no system CPU samples, no writes)
+    assert len(comp) == 40
     assert {r["verdict"] for r in comp} <= {"better", "worse", "same", "inconclusive"}
+    # the Hodges-Lehmann ratio is the median of all candidate/baseline run
+    # ratios: it lies between the extreme ratios of the medians' sides
     for r in comp:
         if r["ratio"]:
-            assert float(r["ratio"]) == pytest.approx(
-                float(r["cand_median"]) / float(r["base_median"]), rel=1e-4)
+            assert float(r["ratio"]) > 0
+            assert r["test"] == "rank-sum (unpaired)"
+            assert (float(r["ratio"]) - 1) * (float(r["cand_median"]) -
+                                              float(r["base_median"])) >= -1e-9 or \
+                r["verdict"] in ("inconclusive", "same")
 
 
 def test_report_md(report_dir):
     md = open(os.path.join(report_dir, "report.md")).read()
     head = md.split("## Data")[0]
     assert "## Headline findings" in head
-    assert "not emulated" in head and "AMD" in head or "Machine:" in head
+    assert "not emulated" in head and "Machine:" in head
     assert "`libaio`" in head
     assert "1 failed" in md and "1 skipped" in md
     assert "| io_uring | randread | 4k | 1 | 1 | 3 |" in md

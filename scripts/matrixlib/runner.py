@@ -186,7 +186,8 @@ def tail_reason(text, n=3):
 
 class Runner:
     def __init__(self, args, m, planned, infos, out, target, fio, top, probe, log=sys.stderr):
-        self.a, self.m, self.planned, self.infos = args, m, planned, infos
+        self.a, self.m, self.infos = args, m, infos
+        self.planned = planned
         self.out, self.target, self.fio, self.top, self.probe = out, target, fio, top, probe
         self.log = log
         self.engine_so = os.path.join(top, "engine", "dmabuf.so")
@@ -194,6 +195,15 @@ class Runner:
         self.child = None
         self.preflight = {}
         self.partial = os.path.join(out, ".partial")
+
+    @property
+    def planned(self):
+        return self._planned
+
+    @planned.setter
+    def planned(self, cells):
+        self._planned = cells
+        self.by_order = {c["order"]: c for c in cells}
 
     # -- signals
     def on_signal(self, signum, _frame):
@@ -268,7 +278,7 @@ class Runner:
                    " ".join(shlex.quote(a) for a in argv))
         with open(os.path.join(pd, "cmdline"), "w") as f:
             f.write(cmdline + "\n")
-        skip = self.arm_skip(c)
+        skip = self.arm_skip(c) or self.partner_skip(c)
         if self.interrupted:        # the preflight's fio may have seen the signal
             shutil.rmtree(pd, ignore_errors=True)
             return None
@@ -391,11 +401,35 @@ class Runner:
         counts["total"] = n
         return counts
 
+    def partner(self, c):
+        """The other run of c's pair unit, or None."""
+        if not c.get("pair"):
+            return None
+        for o in (c["order"] - 1, c["order"] + 1):
+            p = self.by_order.get(o)
+            if p is not None and p.get("pair") and \
+                    p["pair"]["compare"] == c["pair"]["compare"] and \
+                    p["pair"]["round"] == c["pair"]["round"] and \
+                    p["pair"]["position"] != c["pair"]["position"]:
+                return p
+        return None
+
+    def partner_skip(self, c):
+        """A pair whose other arm cannot run here measures nothing paired:
+        skip this half too (the arm's own cells elsewhere still run)."""
+        p = self.partner(c)
+        why = self.arm_skip(p) if p is not None else None
+        if why:
+            return f"its pair partner {p['arm']} ({c['pair']['compare']}) is skipped here: {why}"
+        return None
+
     def cached_skip(self, c):
         info = self.infos[c["arm"]]
         if info["sync"] and c["iodepth"] > 1:
             return True
-        return bool(self.preflight.get((c["arm"], c["source"])))
+        p = self.partner(c)
+        return bool(self.preflight.get((c["arm"], c["source"])) or
+                    (p is not None and self.preflight.get((p["arm"], p["source"]))))
 
 
 def mx_now():

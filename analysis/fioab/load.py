@@ -54,6 +54,7 @@ class Run:
     lat_dir: dict = field(default_factory=dict)
     windows: list = field(default_factory=list)  # per job (job_start ms, job_runtime ms)
     sys_cpu_s: float = float("nan")  # system-wide busy CPU over the measured window
+    pmu: dict = field(default_factory=dict)  # perf stat event -> system-wide count in it
 
     @property
     def cpu_ns_per_io(self):
@@ -341,37 +342,90 @@ def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0):
                lat_dir=lat_dir, windows=windows)
 
 
-# /proc/stat cpu-line columns that are busy time (user nice system irq
-# softirq steal; guest time is already inside user), after the timestamp
-BUSY_COLUMNS = (1, 2, 3, 6, 7, 8)
+# columns of a runner sample (cell.json proc_stat_samples): time, then the
+# ten /proc/stat cpu-line fields
+IDLE_TICK_COLUMNS = (4, 5)          # idle, iowait (1/clk_tck s units)
 
 
-def system_busy_s(samples_doc, t0, t1):
-    """System-wide busy CPU seconds between CLOCK_REALTIME t0 and t1, from the
-    runner's /proc/stat samples (cell.json proc_stat_samples), interpolated
-    linearly between samples; None when the samples do not cover the window.
-    Resolution: /proc/stat counts in 1/clk_tck s (10 ms at USER_HZ 100)."""
+def _interp_delta(t, v, t0, t1):
+    return float(np.interp(t1, t, v) - np.interp(t0, t, v))
+
+
+def _sample_columns(samples_doc, t0, t1):
+    """(times, rows) of the samples when they cover [t0, t1], else None."""
     if not isinstance(samples_doc, dict):
         return None
     rows = samples_doc.get("samples") or []
-    tck = samples_doc.get("clk_tck") or 100
     try:
         t = np.array([r[0] for r in rows], dtype=float)
-        busy = np.array([sum(r[i] for i in BUSY_COLUMNS) for r in rows], dtype=float)
     except (TypeError, IndexError):
         return None
     if len(t) < 2 or t[0] > t0 or t[-1] < t1 or t1 <= t0:
         return None
-    return float(np.interp(t1, t, busy) - np.interp(t0, t, busy)) / tck
+    return t, rows
 
 
-def measured_window(run, ramp_s):
-    """fio's measured window of a run in CLOCK_REALTIME seconds: from the end
-    of the ramp of the first job to the end of the last one."""
+def system_busy_s(samples_doc, t0, t1):
+    """System-wide busy CPU seconds between CLOCK_REALTIME t0 and t1: the
+    window times the CPUs, less their idle and iowait time from /proc/stat,
+    interpolated linearly between the runner's samples. With NO_HZ the
+    kernel keeps idle time from idle entry and exit (not by sampling ticks,
+    as it does user and system), so it is unbiased, and it prints it in
+    1/clk_tck s (10 ms) units; idle ends at the interrupt that wakes the CPU,
+    so interrupt work done from idle counts as busy. None when the samples
+    do not cover the window."""
+    got = _sample_columns(samples_doc, t0, t1)
+    if got is None:
+        return None
+    t, rows = got
+    cpus = samples_doc.get("cpus") or 1
+    tck = samples_doc.get("clk_tck") or 100
+    try:
+        idle = _interp_delta(t, [sum(r[i] for i in IDLE_TICK_COLUMNS) for r in rows],
+                             t0, t1) / tck
+    except (TypeError, IndexError):
+        return None
+    return (t1 - t0) * cpus - idle
+
+
+def perf_window(path, start, t0, t1):
+    """System-wide counts per event between CLOCK_REALTIME t0 and t1 from
+    `perf stat -a -x, -I MS` output started at `start`: each interval's count
+    is prorated by its overlap with the window. None when the file does not
+    cover the window."""
+    try:
+        with open(path) as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    counts, last = {}, {}
+    for line in lines:
+        f = line.strip().split(",")
+        if not line.strip() or line.startswith("#") or len(f) < 4:
+            continue
+        try:
+            t, c = start + float(f[0]), float(f[1])
+        except ValueError:
+            continue        # <not counted>, <not supported>
+        ev = f[3]
+        a = last.get(ev, start)
+        last[ev] = t
+        overlap = min(t, t1) - max(a, t0)
+        if t > a and overlap > 0:
+            counts[ev] = counts.get(ev, 0.0) + c * overlap / (t - a)
+    if not last or min(last.values()) < t1:
+        return None
+    return counts
+
+
+def measured_window(run):
+    """fio's measured window of a run in CLOCK_REALTIME seconds, from the
+    first job's start to the last one's end. fio sets job_start again when
+    the ramp ends (reset_all_stats), so it is where the measurement starts."""
     if not run.windows:
         return None
-    starts = [s / 1000.0 + ramp_s for s, _ in run.windows]
-    ends = [s / 1000.0 + ramp_s + r / 1000.0 for s, r in run.windows]
+    starts = [s / 1000.0 for s, _ in run.windows]
+    ends = [s / 1000.0 + r / 1000.0 for s, r in run.windows]
     return min(starts), max(ends)
 
 
@@ -465,10 +519,15 @@ def load_results(root):
             e.run = load_fio(fpath, cell, warnings=warnings, run_id=run_id,
                              repeat=rep, order=order)
             versions.add(e.run.fio_version)
-            win = measured_window(e.run, float(meta.get("ramp_time_s") or 0))
-            busy = system_busy_s(cdoc.get("proc_stat_samples"), *win) if win else None
+            win = measured_window(e.run)
+            samples = cdoc.get("proc_stat_samples")
+            busy = system_busy_s(samples, *win) if win else None
             if busy is not None:
                 e.run.sys_cpu_s = busy
+            ps = cdoc.get("perf_stat")
+            if win and isinstance(ps, dict) and isinstance(ps.get("start"), (int, float)):
+                e.run.pmu = perf_window(os.path.join(d, str(ps.get("file"))), ps["start"],
+                                        *win) or {}
         elif os.path.exists(fpath):
             warnings.append("%s: status %s, fio.json ignored" % (cpath, st))
         entries.append(e)

@@ -222,7 +222,7 @@ def forest(comps, metric, base, footer, title, min_effect):
         c.cand_label + ("/" + c.key[2] if c.key[2] else ""), c.base_label, c.key[3],
         fmt_size(c.key[4]), c.key[5], "" if c.key[6] == 1 else " nj%d" % c.key[6])
         for c in cs], fontsize=7)
-    ax.set_xlabel("change vs baseline (%), Hodges-Lehmann estimate and 95% CI; "
+    ax.set_xlabel("change vs baseline (%%), Hodges-Lehmann estimate and 95%% CI; "
                   "grey band: +-%g%% ('same')" % band, fontsize=8)
     ax.set_title(title, fontsize=9)
     ax.grid(axis="x", color="0.85", lw=0.5)

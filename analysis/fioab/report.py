@@ -9,7 +9,8 @@ from .stats import CPU_METRICS, METRICS, cell_stats, metric_name
 from .verdict import (ALPHA, VIRTUAL_TIME_METRICS, arm_comparisons, finish,
                       min_effect_for, paired_comparisons)
 
-COMPARE_METRICS = ("cpu_ns_per_io", "sys_cpu_ns_per_io", "iops", "lat_mean_ns",
+COMPARE_METRICS = ("cpu_ns_per_io", "sys_cpu_ns_per_io", "cycles_per_io",
+                   "instructions_per_io", "iops", "lat_mean_ns",
                    "lat_p99_ns", "lat_p99.9_ns", "read_lat_p99_ns", "write_lat_p99_ns",
                    "ctx_per_io", "bw_bytes")
 TABLE_METRICS = ("cpu_ns_per_io", "sys_cpu_ns_per_io", "iops", "lat_p99_ns")

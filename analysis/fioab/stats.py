@@ -25,6 +25,8 @@ METRICS = {
     "read_lat_p99_ns": ("read p99 latency", "ns", True),
     "write_lat_mean_ns": ("write mean latency", "ns", True),
     "write_lat_p99_ns": ("write p99 latency", "ns", True),
+    "cycles_per_io": ("PMU cycles per I/O, system-wide", "", True),
+    "instructions_per_io": ("PMU instructions per I/O, system-wide", "", True),
 }
 # What the CPU metrics are called when the CPU clock counts instructions
 # (QEMU icount: 1 ns of guest CPU time = 1 guest instruction).
@@ -32,7 +34,7 @@ INSTRUCTION_NAMES = {
     "cpu_ns_per_io": "guest instructions per I/O in fio's threads (QEMU icount, emulated)",
     "sys_cpu_ns_per_io": "guest instructions per I/O, system-wide (QEMU icount, emulated)",
 }
-CPU_METRICS = ("cpu_ns_per_io", "sys_cpu_ns_per_io")
+CPU_METRICS = ("cpu_ns_per_io", "sys_cpu_ns_per_io", "cycles_per_io", "instructions_per_io")
 
 
 def metric_name(metric, measure="time"):
@@ -81,6 +83,11 @@ def run_values(run):
          "iops": run.iops, "bw_bytes": run.bw_bytes,
          "lat_mean_ns": run.lat_mean_ns, "lat_p50_ns": p50,
          "lat_p99_ns": p99, "lat_p99.9_ns": p999}
+    for ev in ("cycles", "instructions"):
+        # "cycles", "cycles:u", "cpu_core/cycles/" (hybrid CPUs: summed)
+        got = [c for name, c in run.pmu.items()
+               if name.split(":")[0].strip("/").split("/")[-1] == ev]
+        v[ev + "_per_io"] = sum(got) / run.ios if got else math.nan
     for d in ("read", "write"):
         keys, counts, n, total = run.lat_dir.get(d, (None, None, 0, 0.0))
         v[d + "_lat_mean_ns"] = total / n if n else math.nan

@@ -20,6 +20,8 @@ SHOW = {
     "read_lat_p99_ns": (1e3, "us"),
     "write_lat_mean_ns": (1e3, "us"),
     "write_lat_p99_ns": (1e3, "us"),
+    "cycles_per_io": (1, ""),
+    "instructions_per_io": (1, ""),
 }
 
 

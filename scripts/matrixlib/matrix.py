@@ -79,6 +79,7 @@ def arm_info(jobs_dir, arm):
         text = f.read()
     m = re.search(r"^\s*ioengine\s*=\s*(\S+)", text, re.M)
     engine = m.group(1) if m else "psync"
+    dp = re.search(r"^\s*dmabuf_path\s*=\s*(\w+)", text, re.M)
     return {
         "arm": arm,
         "path": path,
@@ -86,6 +87,8 @@ def arm_info(jobs_dir, arm):
         "uses_engine": "${ENGINE_SO}" in text,
         "sync": engine in SYNC_ENGINES,
         "ioengine": engine,
+        # what the machine must offer is the path's: dmabuf-direct-sync is direct
+        "path_arm": f"dmabuf-{dp.group(1)}" if dp else arm,
     }
 
 

@@ -15,7 +15,7 @@ from . import matrix as mx
 from . import schema
 
 FIO_SLACK_S = 120          # beyond ramp + runtime before a cell counts as hung
-PROC_STAT_PERIOD_S = 0.05  # system CPU sampling while fio runs (/proc/stat ticks are 10 ms)
+PROC_STAT_PERIOD_S = 0.05  # system CPU sampling while fio runs (/proc/stat counts 10 ms)
 
 
 def write_json(path, doc):
@@ -80,6 +80,32 @@ class ProcStatSampler:
                 "period_s": self.period, "samples": self.samples}
 
 
+PERF_EVENTS = "cycles,instructions"
+
+
+def pmu_doc(env=os.environ):
+    """Whether `perf stat` can count PMU events here (FIO_DMABUF_PERF_EVENTS
+    overrides the events, e.g. with a software event for tests). Machines
+    without a PMU (most VMs) say so and are skipped."""
+    events = env.get("FIO_DMABUF_PERF_EVENTS") or PERF_EVENTS
+    perf = shutil.which("perf")
+    if not perf:
+        return {"available": False, "events": events,
+                "reason": "no perf on this machine (Debian: linux-perf)"}
+    try:
+        p = subprocess.run([perf, "stat", "-x,", "-e", events, "true"], capture_output=True,
+                           text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return {"available": False, "events": events, "reason": f"perf stat failed: {e}"}
+    bad = [l.strip() for l in p.stderr.splitlines()
+           if l.startswith(("<not supported>", "<not counted>"))]
+    if p.returncode != 0 or bad:
+        why = "; ".join(bad) or " ".join(p.stderr.split()[-12:])
+        return {"available": False, "events": events,
+                "reason": f"perf stat -e {events} counts nothing here (no PMU?): {why}"}
+    return {"available": True, "events": events, "perf": perf, "interval_ms": 100}
+
+
 # ---- skip decisions: pure functions of what the machine offers -------------
 
 def source_reason(source, probe, exists=os.path.exists):
@@ -91,11 +117,17 @@ def source_reason(source, probe, exists=os.path.exists):
             return f"dma-buf source {source} unavailable (dmabuf-probe: {ent.get('reason', 'not available')})"
         listed = ent.get(kind + "s" if kind == "heap" else "nodes") if isinstance(ent, dict) else None
         if arg and isinstance(listed, list) and listed:
-            names = [x if isinstance(x, str) else str(x.get("name", x.get("path", "")))
+            # dmabuf-probe --json: heaps [{"name": ...}], drm nodes [{"node": "card0", ...}]
+            names = [x if isinstance(x, str) else str(x.get("node", x.get("name", "")))
                      for x in listed]
-            if not any(n == arg or n.endswith("/" + arg) for n in names):
+            hit = [x for x, n in zip(listed, names) if n == arg or arg.endswith("/" + n)
+                   or n.endswith("/" + arg)]
+            if not hit:
                 return (f"dma-buf source {source} unavailable: dmabuf-probe lists only "
                         f"{', '.join(names)}")
+            if isinstance(hit[0], dict) and hit[0].get("available") is False:
+                return (f"dma-buf source {source} unavailable (dmabuf-probe: "
+                        f"{hit[0].get('reason', 'not available')})")
     if kind == "mem":
         return None
     if kind == "udmabuf":
@@ -195,6 +227,7 @@ class Runner:
         self.child = None
         self.preflight = {}
         self.partial = os.path.join(out, ".partial")
+        self.pmu = {"available": False}
 
     @property
     def planned(self):
@@ -237,7 +270,7 @@ class Runner:
             return r
         if info["uses_source"]:
             r = source_reason(c["source"], self.probe) or path_reason(
-                c["arm"], c["source"], self.target["kind"], self.probe, self.target["path"])
+                info.get("path_arm", c["arm"]), c["source"], self.target["kind"], self.probe, self.target["path"])
             if r:
                 return r
         env = dict(os.environ, **mx.fio_env(self.m, c, self.target["path"], self.engine_so))
@@ -273,6 +306,11 @@ class Runner:
                     f"; Self-contained: 'fio job.fio' repeats this run.\n")
             f.write(mx.render_job(info["path"], cell_env))
         argv = [self.fio, "--output-format=json+", "--output=fio.json", info["path"]]
+        if self.pmu.get("available"):
+            # system-wide counts every 100 ms, so the analysis can take fio's
+            # measured window only (as with /proc/stat)
+            argv = [self.pmu["perf"], "stat", "-a", "-x,", "-I", str(self.pmu["interval_ms"]),
+                    "-e", self.pmu["events"], "-o", "perf-stat.csv", "--"] + argv
         cmdline = ("cd " + shlex.quote(self.out + "/runs/" + c["run_id"]) + " && env " +
                    " ".join(f"{k}={shlex.quote(v)}" for k, v in cell_env.items()) + " " +
                    " ".join(shlex.quote(a) for a in argv))
@@ -290,6 +328,7 @@ class Runner:
         env = dict(os.environ, **cell_env)
         limit = self.m["ramp_time"] + self.m["runtime"] + FIO_SLACK_S
         t0, st0, start = time.monotonic(), proc_stat_cpu(), mx_now()
+        t_launch = time.time()
         reason = None
         with open(os.path.join(pd, "stderr.log"), "w") as err, ProcStatSampler() as sampler:
             self.child = subprocess.Popen(argv, cwd=pd, env=env, stdout=err,
@@ -323,6 +362,12 @@ class Runner:
                  "proc_stat": {"clk_tck": os.sysconf("SC_CLK_TCK"), "before": st0, "after": st1,
                                "note": "system-wide cpu ticks over the whole fio process, ramp included"},
                  "proc_stat_samples": sampler.doc()}
+        if self.pmu.get("available"):
+            extra["perf_stat"] = {"file": "perf-stat.csv", "start": round(t_launch, 6),
+                                  "events": self.pmu["events"],
+                                  "interval_ms": self.pmu["interval_ms"],
+                                  "note": "perf stat -a -I: system-wide; times are from "
+                                          "its start, which is about 'start'"}
         write_json(os.path.join(pd, "cell.json"), self.cell_doc(c, status, reason, **extra))
         os.rename(pd, os.path.join(self.out, "runs", c["run_id"]))
         return status

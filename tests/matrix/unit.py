@@ -91,6 +91,84 @@ def plan_is_randomised_complete_blocks():
 
 
 @test
+def plan_pairs_declared_comparisons():
+    m = small_matrix(arms=["dmabuf-direct", "dmabuf-mapped", "mem", "psync"],
+                     sources=["udmabuf"])
+    cells = mx.base_cells(m, infos_for(m["arms"]))
+    cmp_ = [("dmabuf-direct", "dmabuf-mapped"), ("dmabuf-direct", "mem")]
+    conds = len(m["patterns"]) * len(m["bs"]) * len(m["iodepth"])
+    orders = []
+    for seed in range(10):
+        p = mx.plan(cells, 4, seed, cmp_)
+        # per round: two units per condition, plus psync alone
+        check(len(p) == 4 * conds * (2 * 2 + 1), f"{len(p)} runs")
+        check([c["order"] for c in p] == list(range(len(p))), "orders not 0..N-1")
+        check(len({c["run_id"] for c in p}) == len(p), "run ids not unique")
+        check(len({(mx.cell_key(c), c["repeat"]) for c in p}) == len(p),
+              "a cell's repeat index is used twice")
+        units = {}
+        for c in p:
+            if c.get("pair"):
+                units.setdefault((c["pair"]["compare"], c["pair"]["round"],
+                                  c["pattern"], c["bs"], c["iodepth"]), []).append(c)
+            else:
+                check(c["arm"] == "psync", f"{c['arm']} ran outside a pair")
+        check(len(units) == 4 * conds * 2, f"{len(units)} units")
+        for (label, rnd, *_), us in units.items():
+            check(len(us) == 2, f"unit {label} round {rnd} has {len(us)} runs")
+            a, b = sorted(us, key=lambda c: c["order"])
+            check(b["order"] == a["order"] + 1, f"{label}: pair not back to back")
+            check({a["arm"], b["arm"]} == set(label.split(":")), f"{label}: wrong arms")
+            check([a["pair"]["position"], b["pair"]["position"]] == [0, 1], "positions")
+            check(a["round"] == b["round"] == rnd, "round")
+        orders.append(tuple(c["arm"] for c in p if c.get("pair") and
+                            c["pair"]["position"] == 0))
+        # rounds come in order: no run of round r+1 before one of round r
+        rounds = [c["round"] for c in p]
+        check(rounds == sorted(rounds), "rounds interleave")
+    # the order within pairs is random: both arms lead sometimes
+    leads = {a for o in orders for a in o}
+    check({"dmabuf-direct", "dmabuf-mapped", "mem"} <= leads, f"leads only {leads}")
+    check(len(set(orders)) > 1, "the same order for every seed")
+    # a continued plan (run-matrix --until-resolved) keeps counting repeats
+    p = mx.plan(cells, 2, 1, cmp_)
+    counts = {}
+    for c in p:
+        counts[mx.cell_key(c)] = counts.get(mx.cell_key(c), 0) + 1
+    more = mx.plan(cells, 1, 1, cmp_, first_round=2, first_order=len(p), counts=counts)
+    check(more[0]["order"] == len(p) and all(c["round"] == 2 for c in more), "continuation")
+    check(not ({(mx.cell_key(c), c["repeat"]) for c in p} &
+               {(mx.cell_key(c), c["repeat"]) for c in more}), "continued repeats collide")
+
+
+@test
+def matrix_compare_and_measure_keys():
+    with tempfile.TemporaryDirectory() as d:
+        def parse(extra):
+            path = os.path.join(d, "m.ini")
+            with open(path, "w") as f:
+                f.write("[matrix]\narms = mem io_uring dmabuf-mapped\npatterns = randread\n"
+                        "bs = 4k\niodepth = 1\n" + extra)
+            return mx.parse_matrix(path, os.path.join(TOP, "jobs"))
+        m = parse("compare = io_uring:mem dmabuf-mapped:mem\nmeasure = instructions\n")
+        check(m["compare"] == [("io_uring", "mem"), ("dmabuf-mapped", "mem")], "compare")
+        check(m["measure"] == "instructions", "measure")
+        check(mx.resolve_measure(parse(""), True) == "instructions", "auto in the VM")
+        check(mx.resolve_measure(parse(""), False) == "time", "auto on a machine")
+        for bad, why in (("compare = io_uring\n", "CANDIDATE:BASELINE"),
+                         ("compare = io_uring:libaio\n", "not in arms"),
+                         ("compare = mem:mem\n", "two different arms"),
+                         ("compare = io_uring:mem mem:io_uring\n", "declared twice"),
+                         ("measure = cycles\n", "expected one of")):
+            try:
+                parse(bad)
+            except mx.MatrixError as e:
+                check(why in str(e), f"{bad!r}: message {e}")
+                continue
+            raise AssertionError(f"{bad!r} accepted")
+
+
+@test
 def plan_single_cell():
     p = mx.plan([{"arm": "io_uring", "source": None, "pattern": "read", "bs": 4096,
                   "iodepth": 1, "numjobs": 1}], 3, 1)
@@ -205,8 +283,31 @@ def skip_reasons():
           "probe's 'no API' ignored")
     check("pin" in rn.path_reason("dmabuf-mapped", "heap:system", "block", None, "/d"),
           "mapped with a heap")
+    # the shapes scripts/dmabuf-probe.c prints (print_nodes): heaps by "name",
+    # DRM card nodes by "node", each with its own available/reason
     real = {"io_uring_dmabuf": {"available": False, "reason": "kernel X lacks the API"},
-            "heaps": {"available": True, "heaps": ["system"]}}
+            "heaps": {"available": True, "reason": "1 heap",
+                      "heaps": [{"name": "system", "available": True, "reason": "ok"}]},
+            "drm": {"available": True, "reason": "1 of 2 card nodes export dumb buffers",
+                    "nodes": [{"node": "card0", "driver": "vgem", "available": True,
+                               "reason": "exports"},
+                              {"node": "card1", "driver": "bochs", "available": False,
+                               "reason": "no dumb buffers"}]}}
+    check(rn.source_reason("drm:card0", real, every) is None, "listed DRM node refused")
+    check(rn.source_reason("drm:/dev/dri/card0", real, every) is None, "DRM node by path")
+    check("no dumb buffers" in (rn.source_reason("drm:card1", real, every) or ""),
+          "a node the probe says cannot export is not skipped")
+    check("lists only card0, card1" in (rn.source_reason("drm:card7", real, every) or ""),
+          "unlisted DRM node")
+    probe_bin = os.path.join(TOP, "build", "dmabuf-probe")
+    if os.path.exists("/dev/dri/card0") and os.access(probe_bin, os.X_OK):
+        import subprocess
+        live = json.loads(subprocess.run([probe_bin, "--json"], capture_output=True,
+                                         text=True).stdout)
+        node = next((n for n in live["drm"]["nodes"] if n.get("available")), None)
+        if node:
+            check(rn.source_reason("drm:" + node["node"], live, os.path.exists) is None,
+                  "the real probe's DRM node refused")
     check("kernel X lacks" in rn.path_reason("dmabuf-direct", "udmabuf", "block", real, "/d"),
           "probe's reason not passed on")
     check(rn.source_reason("heap:system", real, every) is None, "listed heap refused")

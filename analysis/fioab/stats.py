@@ -171,6 +171,7 @@ class CellStats:
     bin_count: np.ndarray = field(repr=False, default=None)
     reasons: list = field(default_factory=list)
     boot: dict = field(repr=False, default_factory=dict)  # metric -> bootstrap medians
+    runs: list = field(repr=False, default_factory=list)  # the ok Runs, repeat order
 
 
 def cell_stats(rs, resamples=BOOT_RESAMPLES, salt=""):
@@ -210,7 +211,7 @@ def cell_stats(rs, resamples=BOOT_RESAMPLES, salt=""):
             skipped=sum(e.status == "skipped" for e in es),
             values=vals, median=med, ci=ci, cv=cv, pooled_pct=pooled,
             pooled_mean_ns=pmean, pooled_n=pn, lat_kind=kind,
-            bin_ns=keys, bin_count=counts, boot=boot,
+            bin_ns=keys, bin_count=counts, boot=boot, runs=runs,
             reasons=sorted({str(e.reason) for e in es if e.status != "ok" and e.reason})))
     return out
 

@@ -42,11 +42,23 @@ def proc_stat_cpu():
         return None
 
 
+def schedstat_run_ns():
+    """Run time of all tasks on all CPUs in ns: /proc/schedstat's per-CPU
+    rq_cpu_time (the scheduler adds a task's slice when it is switched out),
+    or None where the kernel has no schedstats."""
+    try:
+        with open("/proc/schedstat") as f:
+            return sum(int(l.split()[7]) for l in f if l.startswith("cpu"))
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class ProcStatSampler:
-    """Samples the aggregate /proc/stat cpu line while fio runs, stamped with
-    CLOCK_REALTIME (the clock of fio's job_start), so that the analysis can
-    take system-wide busy time over fio's measured window only (after the
-    ramp, before the end) rather than over the whole process."""
+    """Samples the aggregate /proc/stat cpu line and /proc/schedstat's task
+    run time while fio runs, stamped with CLOCK_REALTIME (the clock of fio's
+    job_start), so that the analysis can take system-wide CPU over fio's
+    measured window only (after the ramp, before the end) rather than over
+    the whole process."""
 
     def __init__(self, period=PROC_STAT_PERIOD_S):
         self.period = period
@@ -57,7 +69,7 @@ class ProcStatSampler:
     def _take(self):
         v = proc_stat_cpu()
         if v is not None:
-            self.samples.append([round(time.time(), 6)] + v)
+            self.samples.append([round(time.time(), 6)] + v + [schedstat_run_ns()])
 
     def _loop(self):
         self._take()
@@ -76,7 +88,8 @@ class ProcStatSampler:
     def doc(self):
         return {"clk_tck": os.sysconf("SC_CLK_TCK"), "cpus": os.cpu_count(),
                 "columns": "time (CLOCK_REALTIME s), then the /proc/stat cpu line: user nice "
-                           "system idle iowait irq softirq steal guest guest_nice",
+                           "system idle iowait irq softirq steal guest guest_nice, then "
+                           "/proc/schedstat rq_cpu_time summed over CPUs (ns, or null)",
                 "period_s": self.period, "samples": self.samples}
 
 

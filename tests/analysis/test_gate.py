@@ -25,6 +25,20 @@ def test_same_build_is_not_a_regression(tmp_path):
     assert len(g["comparisons"]) == 6
 
 
+TOP = os.path.dirname(ANALYSIS)
+KEPT_BASELINE = os.path.join(TOP, "results", "baselines", "ci-vm")
+
+
+def test_identical_data_is_no_regression(tmp_path):
+    # the kept instruction-count baseline against itself: every gated cell ok
+    p = gate(KEPT_BASELINE, KEPT_BASELINE, "--no-ascii", "--json", str(tmp_path / "g.json"))
+    assert p.returncode == 0, p.stdout[-2000:] + p.stderr
+    g = json.load(open(tmp_path / "g.json"))
+    assert g["result"] == "ok" and g["comparisons"]
+    assert {c["metric"] for c in g["comparisons"]} <= {"cpu_ns_per_io", "sys_cpu_ns_per_io"}
+    assert all(c["gate"] == "ok" for c in g["comparisons"])
+
+
 def test_self_check_both_directions():
     p = gate(fixture("gate", "same"), fixture("gate", "base"), "--no-ascii")
     assert p.returncode in (0, 2), p.stdout
@@ -51,8 +65,7 @@ def test_improvement_is_not_a_regression():
 
 
 def test_ascii_plots_in_summary():
-    if shutil.which("gnuplot") is None:
-        return
+    assert shutil.which("gnuplot"), "gnuplot is not installed (make deps installs it)"
     p = gate(fixture("gate", "base"), fixture("gate", "slow"))
     assert p.stdout.count("```") >= 6 and "CPU time per I/O, candidate vs base" in p.stdout
 

@@ -76,3 +76,11 @@ def test_idle_columns():
     rows = [r[:5] + [i] + r[6:] for i, r in enumerate(rows)]
     assert system_busy_s(dict(doc, samples=rows), 100.25, 100.75) == \
         pytest.approx(0.5 * 0.7)
+    # with one CPU and the scheduler's task run time (ns) it takes that:
+    # tasks ran 60 ms of each 0.1 s
+    rows = [r + [int(6e7 * i)] for i, r in enumerate(rows)]
+    assert system_busy_s(dict(doc, samples=rows), 100.25, 100.75) == \
+        pytest.approx(0.5 * 0.6)
+    # but not with two CPUs, where a running task's slice is not in it yet
+    assert system_busy_s(dict(doc, cpus=2, samples=rows), 100.25, 100.75) == \
+        pytest.approx(1.0 - 0.15)

@@ -340,7 +340,7 @@ def build(rs, out, baselines=None, min_effect=None, alpha=ALPHA,
     tables.write_csv(os.path.join(out, "cells.csv"), tables.cell_rows(stats))
     tables.write_csv(os.path.join(out, "comparisons.csv"),
                      tables.comparison_rows(comps, COMP_KEYS))
-    cells_md = tables.cells_markdown(stats)
+    cells_md = tables.cells_markdown(stats, measure)
     comps_md = tables.comparisons_markdown(comps, TABLE_METRICS, comp_label) if comps else ""
     with open(os.path.join(out, "cells.md"), "w") as f:
         f.write(cells_md)

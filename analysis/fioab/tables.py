@@ -110,10 +110,14 @@ def md_table(header, rows, align=None):
     return "\n".join(out) + "\n"
 
 
-def cells_markdown(stats):
-    header = ["arm", "pattern", "bs", "QD", "jobs", "n",
-              "CPU us/IO [95% CI]", "ctx/IO", "kIOPS [95% CI]", "MiB/s",
-              "lat mean us", "p50 us", "p99 us", "p99.9 us", "p99.99 us"]
+def cells_markdown(stats, measure="time"):
+    cpu = ["CPU us/IO [95% CI]", "system CPU us/IO"] if measure != "instructions" else \
+        ["k instructions/IO, fio's threads [95% CI]", "k instructions/IO, system-wide"]
+    virt = " (virtual time)" if measure == "instructions" else ""
+    header = ["arm", "pattern", "bs", "QD", "jobs", "n"] + cpu + [
+              "ctx/IO", "kIOPS%s [95%% CI]" % virt, "MiB/s",
+              "lat mean us", "p50 us", "p99 us", "p99.9 us", "p99.99 us",
+              "read / write p99 us"]
     rows = []
     for s in stats:
         c = cell_dict(s.cell)
@@ -125,18 +129,23 @@ def cells_markdown(stats):
                 "%d skipped" % s.skipped if s.skipped else "") if x)
         if s.n == 0:
             rows.append([arm, c["pattern"], fmt_size(c["bs"]), c["iodepth"],
-                         c["numjobs"], n] + ["-"] * 9)
+                         c["numjobs"], n] + ["-"] * 11)
             continue
 
         def mci(m):
             v = show(m, s.median[m])
             return v + (" [%s]" % show_ci(m, s.ci[m]) if s.ci[m] else "")
+        mixed = c["pattern"] in ("randrw", "rw")
         rows.append([arm, c["pattern"], fmt_size(c["bs"]), c["iodepth"], c["numjobs"], n,
-                     mci("cpu_ns_per_io"), num(s.median["ctx_per_io"]), mci("iops"),
+                     mci("cpu_ns_per_io"), show("sys_cpu_ns_per_io", s.median["sys_cpu_ns_per_io"]),
+                     num(s.median["ctx_per_io"]), mci("iops"),
                      show("bw_bytes", s.median["bw_bytes"]),
                      num(s.pooled_mean_ns / 1e3)] +
-                    [num(s.pooled_pct[p] / 1e3) for p in (50.0, 99.0, 99.9, 99.99)])
-    return md_table(header, rows, ["---"] * 5 + ["--:"] * 10)
+                    [num(s.pooled_pct[p] / 1e3) for p in (50.0, 99.0, 99.9, 99.99)] +
+                    ["%s / %s" % (show("read_lat_p99_ns", s.median["read_lat_p99_ns"]),
+                                  show("write_lat_p99_ns", s.median["write_lat_p99_ns"]))
+                     if mixed else ""])
+    return md_table(header, rows, ["---"] * 5 + ["--:"] * 12)
 
 
 def change_text(c):

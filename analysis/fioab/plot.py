@@ -217,17 +217,48 @@ def forest(comps, metric, base, footer, title, min_effect):
     for i, c in enumerate(cs):
         ax.errorbar(mid[i], y[i], xerr=[[mid[i] - lo[i]], [hi[i] - mid[i]]], fmt="o", ms=4,
                     color=colour.get(c.verdict, "0.45"), capsize=2, lw=1.2, zorder=2)
+    # small and large effects on one axis: linear within +-10%, log beyond
+    ax.set_xscale("symlog", linthresh=10)
     ax.set_yticks(y)
     ax.set_yticklabels(["%s vs %s  %s %s QD%d%s" % (
         c.cand_label + ("/" + c.key[2] if c.key[2] else ""), c.base_label, c.key[3],
         fmt_size(c.key[4]), c.key[5], "" if c.key[6] == 1 else " nj%d" % c.key[6])
         for c in cs], fontsize=7)
-    ax.set_xlabel("change vs baseline (%%), Hodges-Lehmann estimate and 95%% CI; "
-                  "grey band: +-%g%% ('same')" % band, fontsize=8)
+    ax.set_xlabel("change vs baseline (%%; linear to +-10%%, log beyond), Hodges-Lehmann "
+                  "estimate and 95%% CI; grey band: +-%g%% ('same')" % band, fontsize=8)
     ax.set_title(title, fontsize=9)
     ax.grid(axis="x", color="0.85", lw=0.5)
     handles = [plt.Line2D([], [], color=v, marker="o", ls="", label=k)
                for k, v in list(colour.items()) + [("inconclusive", "0.45")]]
     ax.legend(handles=handles, fontsize=7, loc="best")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return _save(fig, base, footer)
+
+
+def drift(_data, label, cells, what, ylabel, base, footer):
+    """Per-round values of both arms of one declared comparison, one panel
+    per cell: drift across the run is shown, not averaged away. `cells` is
+    [(title, [(round, baseline value, candidate value)])]."""
+    cells = [c for c in cells if c[1]]
+    if not cells:
+        return []
+    cols = min(4, len(cells))
+    rows = (len(cells) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 2.4 * rows + 0.6),
+                             squeeze=False)
+    cand, basearm = label.split(":")
+    for ax, (title, pts) in zip(axes.flat, cells):
+        pts = sorted(pts)
+        r = [p[0] for p in pts]
+        ax.plot(r, [p[1] / 1e3 for p in pts], "o-", ms=3, lw=1, label=basearm)
+        ax.plot(r, [p[2] / 1e3 for p in pts], "s-", ms=3, lw=1, label=cand)
+        ax.set_title(title, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel("round", fontsize=7)
+        ax.set_ylabel(ylabel, fontsize=7)
+    for ax in list(axes.flat)[len(cells):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle("%s vs %s, every pair in run order: %s" % (cand, basearm, what), fontsize=9)
+    fig.tight_layout(rect=(0, 0.04, 1, 0.95))
     return _save(fig, base, footer)

@@ -248,7 +248,7 @@ _FIG = {}
 def _render(task):
     from . import plot
     name, args = task
-    data = _FIG["comps"] if name in ("heatmap", "forest") else _FIG["stats"]
+    data = _FIG["comps"] if name in ("heatmap", "forest", "drift") else _FIG["stats"]
     return getattr(plot, name)(data, *args)
 
 
@@ -289,6 +289,29 @@ def comparisons(rs, baselines, min_effect, alpha=ALPHA, correction="bh", resampl
         return cs
     comps = sequential_finish(at, seq, correction, measure_of(rs.meta))
     return comps, held["unmatched"], held["missing"]
+
+
+def drift_series(rs, metric):
+    """{comparison: [(cell title, [(round, baseline, candidate)])]} for the
+    declared pairs, in run order."""
+    from .stats import run_values
+    from .verdict import _units
+    groups = {}
+    for e in rs.entries:
+        if e.pair:
+            groups.setdefault((e.pair["compare"], e.pair["round"], e.cell[2:]), []).append(e)
+    out = {}
+    for (label, rnd, cond), es in sorted(groups.items(), key=lambda kv: kv[0][1]):
+        cand, base = label.split(":", 1)
+        for ce, be in _units(es, cand, base):
+            if ce.run is None or be.run is None:
+                continue
+            title = "%s%s %s QD%d" % (ce.cell[2], "" if not ce.cell[1] else " " + ce.cell[1],
+                                      fmt_size(ce.cell[3]), ce.cell[4])
+            cells = out.setdefault(label, {})
+            cells.setdefault(title, []).append(
+                (rnd, run_values(be.run)[metric], run_values(ce.run)[metric]))
+    return {k: sorted(v.items()) for k, v in out.items()}
 
 
 def all_comparisons(rs, stats, baselines, min_effect, alpha, correction, finished=True):
@@ -346,7 +369,7 @@ def build(rs, out, baselines=None, min_effect=None, alpha=ALPHA,
         f.write(cells_md)
     with open(os.path.join(out, "comparisons.md"), "w") as f:
         f.write(comps_md or "No comparisons.\n")
-    footer = "%s | %s | kernel %s | %s | n = ok repeats per cell; CI: bootstrap percentile 95%%" % (
+    footer = "%s | %s | kernel %s | %s | CIs: inverted exact rank tests (comparisons), bootstrap (cell medians)" % (
         rs.meta.get("name"), rs.meta.get("fio_version", "fio ?"),
         (rs.meta.get("kernel") or {}).get("release", "?"),
         "EMULATED hardware" if rs.meta.get("emulated") else "not emulated")
@@ -371,6 +394,11 @@ def build(rs, out, baselines=None, min_effect=None, alpha=ALPHA,
                 tasks.append(("heatmap", (key[2], m, key[0], key[1], key[3], os.path.join(
                     fdir, _fname("heatmap", m, key[1], "vs", key[0], key[2], "nj%d" % key[3])),
                     footer)))
+        for label, cells in drift_series(rs, "cpu_ns_per_io").items():
+            tasks.append(("drift", (label, cells, metric_name("cpu_ns_per_io", measure),
+                                    "k instr/IO" if measure == "instructions" else "us/IO",
+                                    os.path.join(fdir, _fname("drift", label.replace(":", "_vs_"))),
+                                    footer)))
         if declared_of(rs.meta):
             for m in HEADLINE_METRICS:
                 if measure == "instructions" and m in VIRTUAL_TIME_METRICS:

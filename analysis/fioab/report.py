@@ -533,12 +533,16 @@ def report_markdown(rs, stats, comps, unmatched, missing, baselines, min_effect,
     L += ["- CPU time per I/O = sum over jobs of (usr_cpu + sys_cpu)/100 x job_runtime, "
           "divided by all I/Os completed (read+write+trim): CPU time of fio's job "
           "threads (getrusage), not of kernel helper threads or interrupts on other CPUs.",
-          "- System-wide CPU time per I/O = busy time of all CPUs (/proc/stat user, nice, "
-          "system, irq, softirq, steal) over fio's measured window only (job_start + "
-          "ramp_time to the end of job_runtime, interpolated between the runner's 50 ms "
-          "samples; /proc/stat counts in 10 ms ticks), divided by the same I/Os: it sees "
-          "work moved to io-wq, SQPOLL or interrupts. It also holds whatever else the "
-          "machine ran (in the test VM: the runner's sampler, a few wake-ups a second).",
+          "- System-wide CPU time per I/O = CPU time of the whole machine over fio's "
+          "measured window only (fio's job_start, which fio resets at the end of the ramp, "
+          "to job_start + job_runtime; interpolated between the runner's 50 ms samples), "
+          "divided by the same I/Os: it sees work moved to io-wq, SQPOLL or kernel threads. "
+          "With one CPU (the test VM's default) it is the run time of all tasks from "
+          "/proc/schedstat, exact, without interrupts taken while the CPU idled; with more "
+          "CPUs it is the window times the CPUs less /proc/stat's idle and iowait (10 ms "
+          "units). It also holds whatever else the machine ran (in the test VM: the "
+          "runner's sampler). fio's own figure runs a little past job_runtime (to the end "
+          "of its I/O loop), so the two can differ by that tail.",
           "- Under QEMU icount (measure = instructions) 1 ns of guest CPU time is one guest "
           "instruction (user and kernel); with one guest CPU nothing else can run "
           "meanwhile, so fio's figure counts the instructions of its own threads.",

@@ -42,7 +42,8 @@ help:
 	@echo "  make test-GROUP      one group: test-engine, test-probe, test-cuda, test-analysis, test-matrix, test-vm, test-dmabuf"
 	@echo "  make bench           the default matrix on DEVICE=/dev/nvmeXnY, else in the test VM (emulated), then its report"
 	@echo "                       (BENCH_MATRIX=jobs/matrix/default.ini, BENCH_OUT=results/scratch/bench-DATE,"
-	@echo "                       VM_ARGS=\"--kernel-patches DIR\" for a guest kernel with the series)"
+	@echo "                       VM_ARGS=\"--kernel-patches DIR\" for a guest kernel with the series,"
+	@echo "                       BENCH_ARGS=\"--until-resolved --budget 20m\" for more rounds while unresolved)"
 	@echo "  make report RESULTS=DIR  tables, figures and report.md for a result directory"
 	@echo "  make check           static checks: cppcheck on the C sources"
 	@echo "  make bench-overhead  engine (mem) vs fio's io_uring engine, CPU per I/O (scripts/bench-overhead)"
@@ -101,7 +102,7 @@ BENCH_MATRIX ?= jobs/matrix/default.ini
 # The matrix exits 1 when some cells failed; the report still shows the rest.
 bench: all
 	@out=$${BENCH_OUT:-results/scratch/bench-$$(date -u +%Y%m%dT%H%M%SZ)}; \
-	scripts/run-matrix $(BENCH_MATRIX) $(if $(DEVICE),--device $(DEVICE),--vm $(if $(VM_ARGS),--vm-args "$(VM_ARGS)")) --out "$$out"; \
+	scripts/run-matrix $(BENCH_MATRIX) $(if $(DEVICE),--device $(DEVICE),--vm $(if $(VM_ARGS),--vm-args "$(VM_ARGS)")) --out "$$out" $(BENCH_ARGS); \
 	rc=$$?; [ $$rc -le 1 ] || exit $$rc; \
 	analysis/report "$$out" || exit $$?; \
 	echo "bench: results in $$out, report in $$out/report/report.md"; exit $$rc

@@ -19,7 +19,7 @@ from fioab.load import load_results
 from fioab.verdict import ALPHA, compare_values, finish
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KEPT = os.path.join(TOP, "results", "2026-12-01-vm-icount-default")
+KEPT = os.path.join(TOP, "results", "2026-12-01-vm-icount-series-v3")
 EXPERIMENTS = 1000
 FAMILY = 4            # declared comparisons per experiment
 BOOT_SHIFT = 0.01     # sd of the log shift between boots (../shared/notes/test-vm.md)

@@ -376,7 +376,7 @@ def system_busy_s(samples_doc, t0, t1):
     from /proc/schedstat (exact: when the sampler runs, every other task has
     been switched out and its slice counted); interrupts taken while the CPU
     idled are not in it. Under QEMU icount this is the only sound source:
-    the guest's idle accounting runs ahead of its clock there (1.17-1.23 s of
+    the guest's idle accounting runs ahead of its clock there (1.17-1.27 s of
     idle in 1 s of sleeping, measured). With more CPUs (a real machine) it
     is the window times the CPUs less /proc/stat's idle and iowait (kept
     from idle entry and exit with NO_HZ, in 10 ms units; interrupt work done

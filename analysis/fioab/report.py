@@ -295,22 +295,15 @@ def drift_series(rs, metric):
     """{comparison: [(cell title, [(round, baseline, candidate)])]} for the
     declared pairs, in run order."""
     from .stats import run_values
-    from .verdict import _units
-    groups = {}
-    for e in rs.entries:
-        if e.pair:
-            groups.setdefault((e.pair["compare"], e.pair["round"], e.cell[2:]), []).append(e)
+    from .verdict import pair_units
     out = {}
-    for (label, rnd, cond), es in sorted(groups.items(), key=lambda kv: kv[0][1]):
-        cand, base = label.split(":", 1)
-        for ce, be in _units(es, cand, base):
-            if ce.run is None or be.run is None:
-                continue
-            title = "%s%s %s QD%d" % (ce.cell[2], "" if not ce.cell[1] else " " + ce.cell[1],
-                                      fmt_size(ce.cell[3]), ce.cell[4])
-            cells = out.setdefault(label, {})
-            cells.setdefault(title, []).append(
-                (rnd, run_values(be.run)[metric], run_values(ce.run)[metric]))
+    for label, rnd, ce, be in pair_units(rs):
+        if ce.run is None or be.run is None:
+            continue
+        title = "%s%s %s QD%d" % (ce.cell[2], "" if not ce.cell[1] else " " + ce.cell[1],
+                                  fmt_size(ce.cell[3]), ce.cell[4])
+        out.setdefault(label, {}).setdefault(title, []).append(
+            (rnd, run_values(be.run)[metric], run_values(ce.run)[metric]))
     return {k: sorted(v.items()) for k, v in out.items()}
 
 

@@ -221,21 +221,17 @@ def paired_comparisons(rs, declared, metrics, min_effect=MIN_EFFECT, value_of=No
     with no pair of ok runs); not finished."""
     from .stats import run_values
     value_of = value_of or run_values
-    groups = {}
-    for e in rs.entries:
-        if e.pair:
-            groups.setdefault((e.pair["compare"], e.pair["round"], e.cell[2:]), []).append(e)
+    units = list(pair_units(rs))
     comps, missing = [], []
     for cand, base in declared:
         label = "%s:%s" % (cand, base)
         per_cell = {}
-        for (lab, _rnd, _cond), es in sorted(groups.items(), key=lambda kv: kv[0][1]):
+        for lab, _rnd, ce, be in units:
             if lab != label:
                 continue
-            for ce, be in _units(es, cand, base):
-                per_cell.setdefault(ce.cell, [])
-                if ce.run is not None and be.run is not None:
-                    per_cell[ce.cell].append((be.run, ce.run))
+            per_cell.setdefault(ce.cell, [])
+            if ce.run is not None and be.run is not None:
+                per_cell[ce.cell].append((be.run, ce.run))
         for cell in sorted(per_cell, key=_sort_key):
             pairs = per_cell[cell]
             if not pairs:
@@ -248,6 +244,19 @@ def paired_comparisons(rs, declared, metrics, min_effect=MIN_EFFECT, value_of=No
                                             [v[m] for v in vb], [v[m] for v in vc],
                                             True, min_effect))
     return comps, missing
+
+
+def pair_units(rs):
+    """Every pair the runner ran, by round: (comparison label, round,
+    candidate entry, baseline entry)."""
+    groups = {}
+    for e in rs.entries:
+        if e.pair:
+            groups.setdefault((e.pair["compare"], e.pair["round"], e.cell[2:]), []).append(e)
+    for (label, rnd, _cond), es in sorted(groups.items(), key=lambda kv: kv[0][1]):
+        cand, base = label.split(":", 1)
+        for ce, be in _units(es, cand, base):
+            yield label, rnd, ce, be
 
 
 def _units(es, cand, base):

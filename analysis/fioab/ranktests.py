@@ -186,3 +186,30 @@ def unpaired_shift(base, cand, min_effect, conf=0.95):
     p_same = max(rank_sum_p(x + lo, y, "greater"), rank_sum_p(x + hi, y, "less"))
     return Shift(n=m, m=n, paired=False, estimate=est, ci=ci,
                  p=rank_sum_p(x, y), p_same=p_same)
+
+
+def _binom_cdf(k, n, p):
+    return sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k + 1))
+
+
+def _bisect(f, lo=0.0, hi=1.0):
+    """The root of f, increasing on [lo, hi], to double precision."""
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if f(mid) < 0:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def binomial_ci(k, n, conf=0.95):
+    """Clopper-Pearson (exact) CI for a rate of k events in n trials, e.g.
+    guest boots that crashed: never narrower than the data allow."""
+    if not 0 <= k <= n or n == 0:
+        raise ValueError("binomial_ci: need 0 <= k <= n and n > 0, got k=%r n=%r" % (k, n))
+    a = (1 - conf) / 2
+    # lo: P(X >= k | lo) = a; hi: P(X <= k | hi) = a (both monotone in p)
+    lo = 0.0 if k == 0 else _bisect(lambda p: (1 - _binom_cdf(k - 1, n, p)) - a)
+    hi = 1.0 if k == n else _bisect(lambda p: a - _binom_cdf(k, n, p))
+    return lo, hi

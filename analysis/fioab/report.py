@@ -74,9 +74,14 @@ def _sentence(c, meta, measure):
     """One declared comparison in words: the estimate and its 95% CI in the
     direction of the estimate ("7.1% [6.3..7.9] fewer")."""
     k = c.key
-    lo, hi = c.ci
     less = c.ratio < 1
-    size, ci = (1 - c.ratio, (1 - hi, 1 - lo)) if less else (c.ratio - 1, (lo - 1, hi - 1))
+    size = 1 - c.ratio if less else c.ratio - 1
+    if c.ci is None:    # too few pairs for a 95% CI (with --alpha above 0.05)
+        ci_text = "(no 95% CI at n=%d)" % c.n_cand
+    else:
+        lo, hi = c.ci
+        ci = (1 - hi, 1 - lo) if less else (lo - 1, hi - 1)
+        ci_text = "[%.1f..%.1f]" % (100 * ci[0], 100 * ci[1])
     if measure == "instructions" and c.metric in CPU_METRICS:
         what = "%s guest instructions per I/O%s (QEMU icount)" % (
             "fewer" if less else "more",
@@ -86,9 +91,9 @@ def _sentence(c, meta, measure):
     where = "%s %s QD%d%s, IOMMU %s%s" % (
         k[3], fmt_size(k[4]), k[5], "" if k[6] == 1 else " nj%d" % k[6],
         meta.get("iommu", "unknown"), ", emulated" if meta.get("emulated") else "")
-    return ("- `%s`%s used %.1f%% [%.1f..%.1f] %s than `%s`, %s: **%s** (paired, n=%d, "
+    return ("- `%s`%s used %.1f%% %s %s than `%s`, %s: **%s** (paired, n=%d, "
             "p_adj=%.2g, TOST p_adj=%.2g)." % (
-                k[1], "/" + k[2] if k[2] else "", 100 * size, 100 * ci[0], 100 * ci[1],
+                k[1], "/" + k[2] if k[2] else "", 100 * size, ci_text,
                 what, k[0], where, c.verdict, c.n_cand, c.p_adj, c.p_same_adj))
 
 
@@ -152,12 +157,13 @@ def headline(comps, unmatched, baselines, min_effect):
             else:
                 what = "has %.1f%% %s %s" % (100 * abs(c.ratio - 1),
                                             "lower" if lower else "higher", name)
-            lo, hi = c.ci
+            ci = ("no 95%% CI at n=%d vs %d" % (c.n_cand, c.n_base) if c.ci is None else
+                  "95%% CI of the ratio %.3f..%.3f" % c.ci)
             out.append("- **%s** %s than **%s** at %s %s QD%d nj%d "
-                       "(Hodges-Lehmann estimate, 95%% CI of the ratio %.3f..%.3f; medians %s vs %s %s; "
+                       "(Hodges-Lehmann estimate, %s; medians %s vs %s %s; "
                        "n=%d vs %d; corrected p=%.2g): **%s**." % (
                            k[1] + ("/" + k[2] if k[2] else ""), what, k[0], k[3],
-                           fmt_size(k[4]), k[5], k[6], lo, hi,
+                           fmt_size(k[4]), k[5], k[6], ci,
                            tables.show(metric, c.cand_median),
                            tables.show(metric, c.base_median),
                            tables.SHOW[metric][1], c.n_cand, c.n_base, c.p_adj, c.verdict))

@@ -175,8 +175,8 @@ class CellStats:
 
 
 def cell_stats(rs, resamples=BOOT_RESAMPLES, salt=""):
-    """`salt` keeps the bootstrap draws of two result sets independent."""
-    """CellStats for every cell of a ResultSet, sorted by cell."""
+    """CellStats for every cell of a ResultSet, sorted by cell. `salt` keeps
+    the bootstrap draws of two result sets independent."""
     by_cell = {}
     for e in rs.entries:
         by_cell.setdefault(e.cell, []).append(e)

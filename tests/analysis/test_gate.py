@@ -65,9 +65,20 @@ def test_improvement_is_not_a_regression():
 
 
 def test_ascii_plots_in_summary():
+    # required, not skipped: without gnuplot the gate prints no plots and
+    # this test must fail (make deps installs gnuplot)
     assert shutil.which("gnuplot"), "gnuplot is not installed (make deps installs it)"
     p = gate(fixture("gate", "base"), fixture("gate", "slow"))
-    assert p.stdout.count("```") >= 6 and "CPU time per I/O, candidate vs base" in p.stdout
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "gnuplot not installed" not in p.stdout
+    # one fenced dumb-terminal chart per gated metric with CIs: CPU, IOPS and
+    # p99 (these fixtures carry no system-wide CPU samples)
+    assert p.stdout.count("```") == 6
+    for title in ("CPU time per I/O, candidate vs base", "IOPS, candidate vs base",
+                  "p99 latency, candidate vs base"):
+        assert title in p.stdout
+    chart = p.stdout.split("```")[1]
+    assert "+------" in chart                       # gnuplot's dumb-terminal frame
 
 
 def test_missing_cell_is_inconclusive(tmp_path):

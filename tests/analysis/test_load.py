@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 
 from conftest import fixture, ok_run_dirs
+from fioab import fio
 from fioab.load import LoadError, load_fio, load_results, parse_size
+from fioab.stats import run_values
 
 DIRS = ("read", "write", "trim")
 
@@ -17,32 +19,65 @@ def raw(path):
         return json.load(f)
 
 
-@pytest.mark.parametrize("name", ["psync-nj2.json", "libaio-nj2-group.json",
-                                  "io_uring-randrw.json", "io_uring-clat-only.json"])
+# Expected numbers by hand from each file's fields (fio writes usr_cpu and
+# sys_cpu as percent of one CPU over the job's job_runtime, in ms; with
+# group_reporting the times and runtimes are summed over the group, so the
+# group's job_runtime is 2 x 1000 ms). CPU ns per I/O = sum over jobs of
+# (usr + sys)/100 * job_runtime, over all I/Os of all jobs and directions.
+HAND = {
+    # one job: (4.7 + 45.3) = 50.0 % of 1000 ms = 500 ms; 27798 reads
+    "io_uring-clat-only.json": dict(ios=27798, cpu_ns_per_io=500e6 / 27798,
+                                    ctx=13843, lat_kind="clat",
+                                    lat_mean_ns=60081.65681),
+    # one job: (5.1 + 43.4) = 48.5 % of 1000 ms = 485 ms; 28835 reads +
+    # 28638 writes = 57473; mean latency weighted by each direction's N
+    "io_uring-randrw.json": dict(ios=57473, cpu_ns_per_io=485e6 / 57473,
+                                 ctx=8859, lat_kind="lat",
+                                 lat_mean_ns=(126461.379261 * 28835 +
+                                              151106.899749 * 28638) / 57473),
+    # group_reporting, numjobs=2: (2.0 + 22.35) = 24.35 % of 2000 ms = 487 ms;
+    # 61883 reads (not the direction runtime, 1001 ms: that would halve it)
+    "libaio-nj2-group.json": dict(ios=61883, cpu_ns_per_io=487e6 / 61883,
+                                  ctx=15458, lat_kind="lat", lat_mean_ns=129014.055556),
+    # numjobs=2, separate jobs: (2.1 + 22.5) = 24.6 % of 1000 ms = 246 ms and
+    # (1.6 + 22.8) = 24.4 % of 1000 ms = 244 ms: 490 ms; 14346 + 14349 = 28695
+    # reads (averaging the jobs would give 245 ms: half)
+    "psync-nj2.json": dict(ios=28695, cpu_ns_per_io=490e6 / 28695,
+                           ctx=14342 + 14335, lat_kind="lat",
+                           lat_mean_ns=(69293.882337 * 14346 + 69276.650777 * 14349) / 28695),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
 def test_run_numbers_match_fio_json(name):
     path = fixture("fio", name)
     doc = raw(path)
     run = load_fio(path)
-    ios = sum(j[d]["total_ios"] for j in doc["jobs"] for d in DIRS)
-    cpu_ms = sum((j["usr_cpu"] + j["sys_cpu"]) / 100 * j["job_runtime"] for j in doc["jobs"])
-    assert ios > 1000
-    assert run.ios == ios
-    assert run.cpu_ns_per_io == pytest.approx(cpu_ms * 1e6 / ios, rel=1e-12)
-    assert run.ctx_per_io == pytest.approx(sum(j["ctx"] for j in doc["jobs"]) / ios)
+    want = HAND[name]
+    assert run.ios == want["ios"]
+    assert run.cpu_ns_per_io == pytest.approx(want["cpu_ns_per_io"], rel=1e-12)
+    assert run.ctx_per_io == pytest.approx(want["ctx"] / want["ios"], rel=1e-12)
+    assert run.lat_kind == want["lat_kind"]
+    assert run.lat_n == want["ios"] == int(run.bin_count.sum())
+    assert run.lat_mean_ns == pytest.approx(want["lat_mean_ns"], rel=1e-12)
+    # IOPS and bandwidth: fio's own per-job, per-direction figures, summed
     assert run.iops == pytest.approx(sum(j[d]["iops"] for j in doc["jobs"] for d in DIRS))
     # fio's iops is total_ios per runtime: check our sum against that definition
     assert run.iops == pytest.approx(sum(1000.0 * j[d]["total_ios"] / j[d]["runtime"]
                                          for j in doc["jobs"] for d in DIRS
                                          if j[d]["total_ios"]), rel=1e-3)
     assert run.bw_bytes == pytest.approx(sum(j[d]["bw_bytes"] for j in doc["jobs"] for d in DIRS))
-    kind = "lat" if "bins" in doc["jobs"][0]["read"].get("lat_ns", {}) else "clat"
-    assert run.lat_kind == kind
-    n = sum(j[d][kind + "_ns"]["N"] for j in doc["jobs"] for d in DIRS if j[d]["total_ios"])
-    assert run.lat_n == n == int(run.bin_count.sum())
-    mean = sum(j[d][kind + "_ns"]["mean"] * j[d][kind + "_ns"]["N"]
-               for j in doc["jobs"] for d in DIRS if j[d]["total_ios"]) / n
-    assert run.lat_mean_ns == pytest.approx(mean)
     assert np.all(np.diff(run.bin_ns) > 0)
+
+
+def test_randrw_directions_equal_fio_per_direction_numbers():
+    """One job: the read and write latency kept apart must be fio's own mean
+    and p99 of each direction, as fio printed them."""
+    run = load_fio(fixture("fio", "io_uring-randrw.json"))
+    v = run_values(run)
+    assert v["read_lat_mean_ns"] == pytest.approx(126461.379261, rel=1e-12)
+    assert v["write_lat_mean_ns"] == pytest.approx(151106.899749, rel=1e-12)
+    assert v["read_lat_p99_ns"] == 228352 and v["write_lat_p99_ns"] == 288768
 
 
 def test_two_jobs_without_group_reporting_are_summed():
@@ -69,8 +104,15 @@ def test_result_set_loads_with_failed_and_skipped():
 
 
 def test_parse_size():
+    # the one size grammar (analysis/fioab/fio.py), which load.py and the
+    # matrix runner (scripts/matrixlib/matrix.py) both import
+    assert parse_size is fio.parse_size
     assert parse_size("4k") == 4096 and parse_size("64K") == 65536
     assert parse_size("1m") == 1 << 20 and parse_size("4096") == 4096
+    assert parse_size("64KiB") == 65536 and parse_size("1mb") == 1 << 20
+    for bad in ("4q", "", "k", "1.5k", "4k,8k"):
+        with pytest.raises(ValueError, match="is not a size"):
+            parse_size(bad)
 
 
 # ---- error paths: every one must name the file and say what is wrong ----

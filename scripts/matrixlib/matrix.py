@@ -8,6 +8,8 @@ import os
 import random
 import re
 
+from fioab.fio import fmt_size, parse_size
+
 PATTERNS = ("randread", "randwrite", "read", "write", "randrw", "rw")
 IOMMU_MODES = ("off", "lazy", "strict")
 SYNC_ENGINES = ("psync", "sync", "pvsync", "pvsync2", "vsync")
@@ -39,19 +41,8 @@ KEYS = {
     "compare": (False, ""),
 }
 
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-
-
 class MatrixError(Exception):
     """A matrix file is malformed; the message names the file, key and fix."""
-
-
-def parse_size(text):
-    """'4k' -> 4096, '1m' -> 1048576, '512' -> 512 (binary units, fio's)."""
-    m = re.fullmatch(r"\s*(\d+)\s*([kmgt]?)(i?b)?\s*", text.lower())
-    if not m:
-        raise ValueError(f"'{text}' is not a size (e.g. 4k, 128k, 1m)")
-    return int(m.group(1)) * _UNITS[m.group(2)]
 
 
 def parse_seconds(text):
@@ -238,10 +229,8 @@ def source_slug(source):
 
 
 def bs_label(bs):
-    for unit, n in (("m", 1 << 20), ("k", 1 << 10)):
-        if bs % n == 0:
-            return f"{bs // n}{unit}"
-    return str(bs)
+    """The size in run ids and progress lines: fmt_size in lower case (4k, 1m)."""
+    return fmt_size(bs).lower()
 
 
 def base_cells(m, infos):

@@ -11,6 +11,8 @@ import sys
 import threading
 import time
 
+from fioab.fio import judge_file
+
 from . import matrix as mx
 from . import schema
 
@@ -202,26 +204,6 @@ def io_uring_reason(info, disabled_value):
 
 # ---- fio ---------------------------------------------------------------------
 
-def fio_judge(json_path, stderr_text):
-    """None when the fio run is a valid measurement, else why not."""
-    if "got signal" in stderr_text:
-        line = next(l for l in stderr_text.splitlines() if "got signal" in l)
-        return f"a fio job died by a signal: {line.strip()}"
-    try:
-        doc = schema.load_json(json_path)
-    except (OSError, ValueError) as e:
-        return f"fio wrote no valid JSON: {e}"
-    jobs = doc.get("jobs")
-    if not jobs:
-        return "fio JSON has no jobs"
-    for j in jobs:
-        if j.get("error"):
-            return f"fio job {j.get('jobname')} reported error {j['error']}"
-        if sum(j.get(d, {}).get("total_ios", 0) for d in ("read", "write", "trim")) <= 0:
-            return f"fio job {j.get('jobname')} did no I/O"
-    return None
-
-
 def tail_reason(text, n=3):
     lines = [l.strip() for l in text.splitlines() if l.strip()]
     pick = [l for l in lines if any(w in l.lower() for w in ("error", "fail", "bad", "invalid",
@@ -366,7 +348,7 @@ class Runner:
         elif reason is None and rc != 0:
             reason = f"fio exited {rc}: {tail_reason(text)}"
         if reason is None:
-            reason = fio_judge(fj, text)
+            reason = judge_file(fj, text)     # what a good fio run is
         status = "failed" if reason else "ok"
         if status == "failed" and os.path.exists(fj):
             os.rename(fj, os.path.join(pd, "fio-failed.json"))

@@ -5,6 +5,8 @@ field); an empty list means valid."""
 import json
 import os
 
+from fioab.fio import judge_file
+
 STATUSES = ("ok", "skipped", "failed")
 IOMMU = ("off", "lazy", "strict", "unknown")
 
@@ -90,6 +92,14 @@ def load_json(path):
     return json.loads(text[i:])
 
 
+def _text(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""       # reported as missing on its own
+
+
 def validate_result_dir(d):
     p = []
     try:
@@ -122,12 +132,10 @@ def validate_result_dir(d):
             if not has_fio:
                 p.append(f"{rd}/fio.json: missing for a cell with status ok")
             else:
-                try:
-                    doc = load_json(os.path.join(rd, "fio.json"))
-                    if not doc.get("jobs"):
-                        p.append(f"{rd}/fio.json: no jobs")
-                except (OSError, ValueError) as e:
-                    p.append(f"{rd}/fio.json: {e}")
+                # the runner's own judgement, again: an ok cell is a good run
+                why = judge_file(os.path.join(rd, "fio.json"), _text(os.path.join(rd, "stderr.log")))
+                if why:
+                    p.append(f"{rd}/fio.json: {why}")
         elif has_fio:
             p.append(f"{rd}/fio.json: present for a cell with status {cell.get('status')}")
     return p

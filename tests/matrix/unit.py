@@ -4,12 +4,15 @@
 import copy
 import json
 import os
+import subprocess
 import sys
 import tempfile
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(TOP, "scripts"))
+sys.path.insert(0, os.path.join(TOP, "analysis"))
 
+from fioab import fio                # noqa: E402  the shared rules
 from matrixlib import matrix as mx   # noqa: E402
 from matrixlib import meta as mt     # noqa: E402
 from matrixlib import runner as rn   # noqa: E402
@@ -32,16 +35,48 @@ def check(cond, why):
 
 @test
 def units():
-    check(mx.parse_size("4k") == 4096 and mx.parse_size("1m") == 1 << 20, "sizes")
-    check(mx.parse_size("512") == 512, "plain bytes")
+    # one size grammar: the matrix's is the analysis' (fioab.fio.parse_size)
+    check(mx.parse_size is fio.parse_size, "matrixlib has a parse_size of its own")
+    check(fio.parse_size("4k") == 4096 and fio.parse_size("1m") == 1 << 20, "sizes")
+    check(fio.parse_size("512") == 512, "plain bytes")
+    check(fio.parse_size("64KiB") == 65536 and fio.parse_size("2G") == 2 << 30, "suffixes")
     check(mx.parse_seconds("500ms") == 0.5 and mx.parse_seconds("10") == 10, "durations")
     check(mx.fio_seconds(1.5) == "1500ms", "fio time")
-    for bad in ("4q", "", "k"):
+    for bad in ("4q", "", "k", "1.5k", "-4k"):
         try:
-            mx.parse_size(bad)
-        except ValueError:
+            fio.parse_size(bad)
+        except ValueError as e:
+            check("is not a size" in str(e), f"unclear message for '{bad}': {e}")
             continue
         raise AssertionError(f"'{bad}' accepted as a size")
+    check(mx.bs_label(4096) == "4k" and mx.bs_label(1 << 20) == "1m" and
+          mx.bs_label(1536) == "1536", "bs labels")
+
+
+@test
+def fio_binary_rule():
+    # $FIO, else config.mk's FIO_BIN, else build/fio/fio (tests/lib.sh alike)
+    d = tempfile.mkdtemp()
+    env = os.environ.pop("FIO", None)
+    try:
+        check(fio.fio_binary(d) == os.path.join(d, "build", "fio", "fio"), "no config.mk")
+        write(f"{d}/config.mk", "FIO_SRC := /x\nFIO_BIN := /opt/fio/fio\n")
+        check(fio.fio_binary(d) == "/opt/fio/fio", "config.mk FIO_BIN")
+        write(f"{d}/config.mk", "FIO_BIN :=\n")
+        check(fio.fio_binary(d) == os.path.join(d, "build", "fio", "fio"), "empty FIO_BIN")
+        os.environ["FIO"] = "/usr/local/bin/fio"
+        check(fio.fio_binary(d) == "/usr/local/bin/fio", "$FIO")
+        # tests/lib.sh's bash copy of the rule picks the same fio in this tree
+        del os.environ["FIO"]
+        sh = subprocess.run(["bash", "-c", 'unset FIO; . "$1"; printf %s "$FIO"', "-",
+                             os.path.join(TOP, "tests", "lib.sh")],
+                            capture_output=True, text=True)
+        check(sh.stdout == fio.fio_binary(TOP),
+              f"tests/lib.sh picks {sh.stdout!r}, fio_binary() {fio.fio_binary(TOP)!r}")
+    finally:
+        os.environ.pop("FIO", None)
+        if env is not None:
+            os.environ["FIO"] = env
 
 
 def infos_for(arms):
@@ -319,18 +354,46 @@ def skip_reasons():
 
 @test
 def fio_judge_catches_bad_runs():
+    # one judge of a good fio run: the runner's and tests/fio-check's
+    check(rn.judge_file is fio.judge_file, "the runner judges fio runs its own way")
+    judge = fio.judge_file
     d = tempfile.mkdtemp()
-    ok = {"jobs": [{"jobname": "a", "error": 0, "read": {"total_ios": 5}}]}
-    check(rn.fio_judge(write(f"{d}/ok.json", "note: x\n" + json.dumps(ok)), "") is None,
+    ok = {"fio version": "fio-3.41",
+          "jobs": [{"jobname": "a", "error": 0, "read": {"total_ios": 5}}]}
+    check(judge(write(f"{d}/ok.json", "note: x\n" + json.dumps(ok)), "") is None,
           "good run rejected")
     bad = copy.deepcopy(ok)
     bad["jobs"][0]["error"] = 5
-    check("error 5" in rn.fio_judge(write(f"{d}/e.json", json.dumps(bad)), ""), "job error")
+    check("error 5" in judge(write(f"{d}/e.json", json.dumps(bad)), ""), "job error")
+    bad["jobs"][0]["error"] = "5"
+    check("'error' is '5'" in judge(write(f"{d}/s.json", json.dumps(bad)), ""), "error type")
     bad["jobs"][0].update(error=0, read={"total_ios": 0})
-    check("no I/O" in rn.fio_judge(write(f"{d}/z.json", json.dumps(bad)), ""), "zero I/O")
-    check("signal" in rn.fio_judge(f"{d}/ok.json", "fio: pid=12, got signal=11\n"), "signal")
-    check("no valid JSON" in rn.fio_judge(write(f"{d}/t.json", '{"jobs": [{"job'), ""),
+    check("no I/O" in judge(write(f"{d}/z.json", json.dumps(bad)), ""), "zero I/O")
+    bad["jobs"] = [ok["jobs"][0], {"jobname": "b", "error": 0, "write": {"total_ios": 0}}]
+    check("fio job b (jobs[1]) did no I/O" in judge(write(f"{d}/z2.json", json.dumps(bad)), ""),
+          "one job of two did no I/O")
+    check("signal" in judge(f"{d}/ok.json", "fio: pid=12, got signal=11\n"), "signal")
+    check("signal" in judge(write(f"{d}/p.json", "fio: pid=3, got signal=9\n" + json.dumps(ok)),
+                            ""), "signal before the JSON")
+    check("no valid JSON" in judge(write(f"{d}/t.json", '{"jobs": [{"job'), ""),
           "truncated JSON")
+    check("no valid JSON" in judge(write(f"{d}/x.json", json.dumps(ok) * 2), ""),
+          "two documents")
+    check("no valid JSON" in judge(f"{d}/absent.json", ""), "no file")
+    check("no jobs" in judge(write(f"{d}/n.json", json.dumps({"fio version": "f", "jobs": []})),
+                             ""), "no jobs")
+    check("not fio JSON" in judge(write(f"{d}/f.json", json.dumps({"jobs": ok["jobs"]})), ""),
+          "foreign JSON")
+    # tests/fio-check is a thin command line over the same judge
+    cli = [sys.executable, os.path.join(TOP, "tests", "fio-check")]
+    r = subprocess.run(cli + [f"{d}/ok.json"], capture_output=True, text=True)
+    check(r.returncode == 0 and not r.stderr, f"fio-check rejects a good run: {r.stderr}")
+    r = subprocess.run(cli + [f"{d}/e.json"], capture_output=True, text=True)
+    check(r.returncode == 1 and f"{d}/e.json: " in r.stderr and "error 5" in r.stderr,
+          f"fio-check on a job error: {r.returncode} {r.stderr}")
+    r = subprocess.run(cli + [f"{d}/ok.json", write(f"{d}/fio.log", "got signal=11\n")],
+                       capture_output=True, text=True)
+    check(r.returncode == 1 and "signal" in r.stderr, f"fio-check and a signal in the log: {r.stderr}")
 
 
 def good_meta():

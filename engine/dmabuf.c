@@ -90,6 +90,7 @@ static int dmabuf_iomem_alloc(struct thread_data *td, size_t size)
 
 	/* dma-bufs are whole pages and hold whole io_u buffers */
 	unit = max_bs / gcd(max_bs, page_size) * page_size;
+	ed->area.chunk_max = path_chunk_max(td, ed->area.ops->exp, unit);
 	if (ed->area.ops->alloc(&ed->area, size, unit, td->eo))
 		return 1;
 	ed->area_ours = true;

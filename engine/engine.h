@@ -76,6 +76,7 @@ struct dmabuf_area {
 	size_t size;		/* bytes mapped at cpu */
 	bool hugepage;		/* backed by huge pages */
 	bool shadow;		/* cpu is a host copy of device memory */
+	size_t chunk_max;	/* largest dma-buf the engine wants, 0: dmabuf_chunk_max */
 	struct dmabuf_export exp;	/* the dma-bufs; exp.exp is NULL for mem */
 };
 
@@ -90,9 +91,9 @@ struct dmabuf_io {
 struct dmabuf_stats {
 	uint64_t reg_ns;	/* time spent registering buffers */
 	uint64_t warm_ns;	/* time spent building DMA maps before timing */
-	uint64_t reissues;	/* -EAGAIN completions reissued */
+	uint64_t reissues;	/* -EAGAIN completions reissued (sqes the kernel took) */
 	uint64_t eagain_failed;	/* I/Os failed after eagain_retries reissues */
-	uint64_t submit_calls;	/* io_uring_submit() calls from commit */
+	uint64_t submit_calls;	/* io_uring_submit() calls (commit, and getevents for reissues) */
 	uint64_t bounce_bytes;	/* bytes copied between bounce and dma-buf */
 	uint64_t sync_calls;	/* DMA_BUF_IOCTL_SYNC calls */
 	uint64_t copy_bytes;	/* bytes copied for fio's data checks (device memory) */
@@ -110,11 +111,13 @@ struct dmabuf_engine {
 	bool cpu_holds;			/* SYNC_START taken on every dma-buf at set-up */
 	bool data_copies;		/* device memory: keep fio's shadow in step */
 	bool path_work;			/* sync, bounce or data copies per I/O */
-	unsigned int queued;		/* sqes prepared, not yet submitted */
+	unsigned int *busy;		/* per dma-buf: I/Os in flight on it (ed->sync) */
+	bool submit_now;		/* sqes wait that getevents must submit */
+	unsigned int queued;		/* sqes in the SQ the kernel has not taken */
 	unsigned int async_count;	/* for force_async */
 	unsigned int nr_events;
 	struct io_u **events;		/* reaped, handed out by ->event() */
-	struct io_u **pending;		/* queued since the last commit */
+	struct io_u **pending;		/* the io_us of those sqes, in SQ order */
 	struct dmabuf_io *ios;		/* by io_u->index */
 	unsigned int nr_ios;
 	int *fds;			/* files opened at post_init, by fileno */
@@ -154,6 +157,8 @@ void ring_unregister_bufs(struct dmabuf_engine *ed);
 /* path.c */
 int path_check(struct thread_data *td, const struct source_ops *src);
 int path_setup(struct thread_data *td, struct dmabuf_engine *ed);
+size_t path_chunk_max(const struct thread_data *td, const struct exporter *e,
+		      size_t unit);
 void path_teardown(struct dmabuf_engine *ed);
 
 /* io.c: the hot path */

@@ -37,7 +37,7 @@ static int drm_export_dumb(int card, size_t size, char *err, size_t len)
 	if (ioctl(card, DRM_IOCTL_MODE_CREATE_DUMB, &create)) {
 		ret = -errno;
 		snprintf(err, len, "drm: DRM_IOCTL_MODE_CREATE_DUMB of %zu bytes: %s", size,
-			 strerror(errno));
+			 strerror(-ret));
 		return ret;
 	}
 	memset(&prime, 0, sizeof(prime));
@@ -66,10 +66,14 @@ static int drm_open_card(struct dmabuf_export *x, char *path, size_t len)
 	if (x->arg) {
 		snprintf(path, len, "%s", x->arg);
 		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			int err = errno;	/* snprintf may change errno */
+
 			snprintf(x->err, sizeof(x->err), "drm: cannot open %s: %s", path,
-				 strerror(errno));
-		return fd < 0 ? -errno : fd;
+				 strerror(err));
+			return -err;
+		}
+		return fd;
 	}
 	for (i = 0; i < DRM_MAX_CARDS; i++) {
 		char err[128];

@@ -66,7 +66,7 @@ static int heap_alloc(struct dmabuf_export *x)
 		ret = -errno;
 		heap_list(heaps, sizeof(heaps));
 		snprintf(x->err, sizeof(x->err), "heap: cannot open %s: %s (heaps here: %s; the system heap needs CONFIG_DMABUF_HEAPS_SYSTEM)",
-			 path, strerror(errno), heaps);
+			 path, strerror(-ret), heaps);
 		return ret;
 	}
 	for (i = 0; i < x->nr_chunks; i++) {
@@ -78,7 +78,7 @@ static int heap_alloc(struct dmabuf_export *x)
 		if (ioctl(fd, DMA_HEAP_IOCTL_ALLOC, &data)) {
 			ret = -errno;
 			snprintf(x->err, sizeof(x->err), "heap: allocating %zu bytes from %s: %s",
-				 x->chunks[i].size, path, strerror(errno));
+				 x->chunks[i].size, path, strerror(-ret));
 			goto out;
 		}
 		x->chunks[i].fd = data.fd;

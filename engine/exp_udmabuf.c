@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <linux/udmabuf.h>
 
 #include "exporter.h"
@@ -45,6 +46,36 @@ static int udmabuf_check_arg(struct dmabuf_export *x)
 	return -EINVAL;
 }
 
+/*
+ * The memfd's size: x->size, rounded up to its page size. A hugetlb memfd
+ * takes only whole huge pages (ftruncate and mmap say EINVAL otherwise);
+ * st_blksize is its huge page size. 0, or -errno with x->err.
+ */
+static int udmabuf_memfd_size(struct dmabuf_export *x, int memfd)
+{
+	struct stat st;
+	size_t page;
+
+	x->host_size = x->size;
+	if (!x->hugepage)
+		return 0;
+	if (fstat(memfd, &st)) {
+		int err = errno;
+
+		snprintf(x->err, sizeof(x->err), "udmabuf: fstat of the hugetlb memfd: %s",
+			 strerror(err));
+		return -err;
+	}
+	page = st.st_blksize;
+	if (!page || (page & (page - 1))) {
+		snprintf(x->err, sizeof(x->err), "udmabuf: the hugetlb memfd has no usable huge page size (st_blksize %zu)",
+			 page);
+		return -EINVAL;
+	}
+	x->host_size = (x->size + page - 1) & ~(page - 1);
+	return 0;
+}
+
 static int udmabuf_alloc(struct dmabuf_export *x)
 {
 	unsigned int i, flags = MFD_ALLOW_SEALING | MFD_CLOEXEC;
@@ -54,7 +85,7 @@ static int udmabuf_alloc(struct dmabuf_export *x)
 	if (dev < 0) {
 		ret = -errno;
 		snprintf(x->err, sizeof(x->err), "udmabuf: cannot open %s: %s%s",
-			 UDMABUF_DEV, strerror(errno), errno == ENOENT ?
+			 UDMABUF_DEV, strerror(-ret), ret == -ENOENT ?
 			 " (the kernel needs CONFIG_UDMABUF=y)" : "");
 		return ret;
 	}
@@ -64,22 +95,39 @@ static int udmabuf_alloc(struct dmabuf_export *x)
 	if (memfd < 0) {
 		ret = -errno;
 		snprintf(x->err, sizeof(x->err), "udmabuf: memfd_create%s: %s", x->hugepage ?
-			 "(MFD_HUGETLB)" : "", strerror(errno));
+			 "(MFD_HUGETLB)" : "", strerror(-ret));
 		goto out_dev;
 	}
-	if (ftruncate(memfd, x->size)) {
+	ret = udmabuf_memfd_size(x, memfd);
+	if (ret)
+		goto out_memfd;
+	if (ftruncate(memfd, x->host_size)) {
 		ret = -errno;
-		snprintf(x->err, sizeof(x->err), "udmabuf: sizing the memfd to %zu bytes: %s%s",
-			 x->size, strerror(errno), x->hugepage ?
-			 "; reserve huge pages in /proc/sys/vm/nr_hugepages" : "");
+		snprintf(x->err, sizeof(x->err), "udmabuf: sizing the memfd to %zu bytes: %s",
+			 x->host_size, strerror(-ret));
 		goto out_memfd;
 	}
 	/* udmabuf refuses a memfd that could shrink under it */
 	if (fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK)) {
 		ret = -errno;
-		snprintf(x->err, sizeof(x->err), "udmabuf: sealing the memfd: %s", strerror(errno));
+		snprintf(x->err, sizeof(x->err), "udmabuf: sealing the memfd: %s", strerror(-ret));
 		goto out_memfd;
 	}
+	/* map first: hugetlb reserves its pages here, and says so if it cannot */
+	x->host = mmap(NULL, x->host_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		       memfd, 0);
+	if (x->host == MAP_FAILED) {
+		x->host = NULL;
+		ret = -errno;
+		if (x->hugepage)
+			snprintf(x->err, sizeof(x->err), "udmabuf: mapping %zu bytes of huge pages: %s; reserve them first in /proc/sys/vm/nr_hugepages",
+				 x->host_size, strerror(-ret));
+		else
+			snprintf(x->err, sizeof(x->err), "udmabuf: mapping the memfd: %s",
+				 strerror(-ret));
+		goto out_memfd;
+	}
+	x->cpu = x->host;
 	for (i = 0; i < x->nr_chunks; i++) {
 		struct udmabuf_create create = {
 			.memfd	= memfd,
@@ -92,20 +140,11 @@ static int udmabuf_alloc(struct dmabuf_export *x)
 		if (x->chunks[i].fd < 0) {
 			ret = -errno;
 			snprintf(x->err, sizeof(x->err), "udmabuf: UDMABUF_CREATE of %zu bytes: %s%s",
-				 x->chunks[i].size, strerror(errno), errno == EINVAL ?
+				 x->chunks[i].size, strerror(-ret), ret == -EINVAL ?
 				 " (above udmabuf.size_limit_mb? raise it on the kernel command line)" : "");
 			goto out_memfd;
 		}
 	}
-	x->host = mmap(NULL, x->size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
-		       memfd, 0);
-	if (x->host == MAP_FAILED) {
-		x->host = NULL;
-		ret = -errno;
-		snprintf(x->err, sizeof(x->err), "udmabuf: mapping the memfd: %s", strerror(errno));
-		goto out_memfd;
-	}
-	x->cpu = x->host;
 out_memfd:
 	close(memfd);	/* the mapping and the udmabufs hold it */
 out_dev:
@@ -116,7 +155,7 @@ out_dev:
 static void udmabuf_free(struct dmabuf_export *x)
 {
 	if (x->host)
-		munmap(x->host, x->size);
+		munmap(x->host, x->host_size);
 	x->host = x->cpu = NULL;
 }
 

@@ -105,9 +105,11 @@ int export_map_chunks(struct dmabuf_export *x)
 	/* Reserve the range first, then put each chunk in its place. */
 	base = mmap(NULL, x->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED) {
+		int err = errno;	/* snprintf may change errno */
+
 		snprintf(x->err, sizeof(x->err), "%s: reserving %zu bytes of address space: %s",
-			 x->exp->name, x->size, strerror(errno));
-		return -errno;
+			 x->exp->name, x->size, strerror(err));
+		return -err;
 	}
 	x->cpu = base;
 	for (i = 0; i < x->nr_chunks; i++) {

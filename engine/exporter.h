@@ -35,6 +35,7 @@ struct dmabuf_export {
 	struct dmabuf_chunk *chunks;
 	void *cpu;		/* contiguous CPU view of all chunks, or NULL */
 	void *host;		/* contiguous pinnable view (EXP_HOST_PAGES), or NULL */
+	size_t host_size;	/* bytes mapped at host: size, rounded up to its page size */
 	void *priv;		/* the exporter's own state */
 	char err[512];
 };

@@ -31,10 +31,56 @@ static inline void prep_rw(struct dmabuf_engine *ed, const struct dmabuf_options
 	io_uring_sqe_set_data(sqe, io_u);
 }
 
+/*
+ * The sync protocol (DMA_BUF_IOCTL_SYNC), one rule on every path that
+ * syncs per I/O (ed->sync): a dma-buf ("chunk") is owned by the device
+ * while at least one I/O on it is in flight, and by the CPU otherwise.
+ * ed->busy[c] counts the I/Os in flight on chunk c; ownership moves only
+ * on its edges:
+ *
+ *   0 -> 1  (the first I/O on c is prepared)   END   the CPU hands c over
+ *   1 -> 0  (the last I/O on c has completed)  START the CPU takes c back
+ *
+ * Set-up takes every chunk for the CPU (one START each: fio fills and
+ * checks buffers through it) and teardown hands back what the CPU holds
+ * (END), so per dma-buf the ioctls go START, END, START, ..., END: they
+ * strictly alternate, a START never nests in a START (which on a
+ * non-coherent system would invalidate the CPU's own unflushed writes),
+ * and no START comes while an I/O on that chunk is in flight (which would
+ * let the CPU see, or keep cached, data the device is still moving).
+ *
+ * The CPU touches a chunk only while it owns it: the bounce copies run
+ * before the END of a write and after the START of a read, and fio fills
+ * and checks an io_u's buffer only while that io_u is not in flight. So
+ * that fio's access to one buffer never falls into a device window opened
+ * for another, the engine gives each I/O buffer a dma-buf of its own
+ * whenever it syncs per I/O (path_chunk_max()); only a bs that is not a
+ * multiple of the page size still puts several buffers in one dma-buf,
+ * where the counts keep the ioctls exact but fio may fill an idle buffer
+ * inside the device's window (cache-coherent systems do not care).
+ *
+ * Without per-I/O syncing nothing here runs: a direct job hands its
+ * dma-bufs to the device once at set-up (START, END) and syncs nothing
+ * per I/O; mapped never syncs.
+ */
 static inline void sync_chunk(struct dmabuf_engine *ed, unsigned int c, uint64_t flags)
 {
 	export_sync(&ed->area.exp, c, flags);
 	ed->stats.sync_calls++;
+}
+
+/* An I/O on chunk c goes to the device. */
+static inline void chunk_get(struct dmabuf_engine *ed, unsigned int c)
+{
+	if (!ed->busy[c]++)
+		sync_chunk(ed, c, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+}
+
+/* An I/O on chunk c is done with the device. */
+static inline void chunk_put(struct dmabuf_engine *ed, unsigned int c)
+{
+	if (!--ed->busy[c])
+		sync_chunk(ed, c, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 }
 
 /* Offset of fio's transfer in its dma-buf. */
@@ -81,59 +127,48 @@ static int before_submit(struct dmabuf_engine *ed, struct io_u *io_u)
 			return ret;
 		ed->stats.copy_bytes += io_u->xfer_buflen;
 	}
-	if (ed->path == PATH_BOUNCE) {
-		if (write) {
-			/* the traditional route: dma-buf -> host, then write */
-			if (ed->sync)
-				sync_chunk(ed, io->chunk, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
-			if (ed->area.shadow)
-				ret = device_copy(ed, io_u, bounce, io_u->xfer_buflen, false);
-			else
-				memcpy(bounce, io_u->xfer_buf, io_u->xfer_buflen);
-			if (ed->sync)
-				sync_chunk(ed, io->chunk, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
-			if (likely(!ret))
-				ed->stats.bounce_bytes += io_u->xfer_buflen;
-		}
-	} else if (ed->sync) {
-		/* direct: the device owns the dma-buf until completion */
-		sync_chunk(ed, io->chunk, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	if (ed->path == PATH_BOUNCE && write) {
+		/* the traditional route: dma-buf -> host, then write */
+		if (ed->area.shadow)
+			ret = device_copy(ed, io_u, bounce, io_u->xfer_buflen, false);
+		else
+			memcpy(bounce, io_u->xfer_buf, io_u->xfer_buflen);
+		if (unlikely(ret))
+			return ret;
+		ed->stats.bounce_bytes += io_u->xfer_buflen;
 	}
-	return ret;
+	if (ed->sync)
+		chunk_get(ed, io->chunk);
+	return 0;
 }
 
 /*
- * After an I/O finished (not reissued): bring data back to fio's side.
- * 0, or -errno from a device copy: then the I/O has failed.
+ * After an I/O finished (not reissued) with len good bytes: bring data
+ * back to fio's side. 0, or -errno from a device copy: then the I/O has
+ * failed.
  */
-static int after_complete(struct dmabuf_engine *ed, struct io_u *io_u, int res)
+static int after_complete(struct dmabuf_engine *ed, struct io_u *io_u, size_t len)
 {
 	const struct dmabuf_io *io = &ed->ios[io_u->index];
 	void *bounce = (void *)(uintptr_t)((uintptr_t)io_u->xfer_buf - io->bias);
-	bool read = io_u->ddir == DDIR_READ && res > 0;
+	bool read = io_u->ddir == DDIR_READ && len;
 	int ret = 0;
 
-	if (ed->path == PATH_BOUNCE) {
-		if (read) {
-			if (ed->sync)
-				sync_chunk(ed, io->chunk, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
-			if (ed->area.shadow)
-				ret = device_copy(ed, io_u, bounce, res, true);
-			else
-				memcpy(io_u->xfer_buf, bounce, res);
-			if (ed->sync)
-				sync_chunk(ed, io->chunk, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
-			if (unlikely(ret))
-				return ret;
-			ed->stats.bounce_bytes += res;
-		}
-	} else if (ed->sync) {
-		sync_chunk(ed, io->chunk, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
+	if (ed->sync)
+		chunk_put(ed, io->chunk);
+	if (ed->path == PATH_BOUNCE && read) {
+		if (ed->area.shadow)
+			ret = device_copy(ed, io_u, bounce, len, true);
+		else
+			memcpy(io_u->xfer_buf, bounce, len);
+		if (unlikely(ret))
+			return ret;
+		ed->stats.bounce_bytes += len;
 	}
 	if (ed->data_copies && read) {
-		ret = device_copy(ed, io_u, io_u->xfer_buf, res, false);
+		ret = device_copy(ed, io_u, io_u->xfer_buf, len, false);
 		if (likely(!ret))
-			ed->stats.copy_bytes += res;
+			ed->stats.copy_bytes += len;
 	}
 	return ret;
 }
@@ -164,6 +199,7 @@ static enum fio_q_status queue_other(struct thread_data *td, struct dmabuf_engin
 			    io_u->ddir == DDIR_DATASYNC ? IORING_FSYNC_DATASYNC : 0);
 	sqe->flags = ed->fixed_files ? IOSQE_FIXED_FILE : 0;
 	io_uring_sqe_set_data(sqe, io_u);
+	ed->ios[io_u->index].reissues = 0;
 	ed->pending[ed->queued++] = io_u;
 	return FIO_Q_QUEUED;
 }
@@ -197,23 +233,51 @@ enum fio_q_status dmabuf_queue(struct thread_data *td, struct io_u *io_u)
 	return FIO_Q_QUEUED;
 }
 
-/* What fio's own commit path would do: issue time, slat, submit depth. */
-static void mark_queued(struct thread_data *td, struct dmabuf_engine *ed)
+/*
+ * The kernel has taken the first sqes of ed->pending[] (they are in SQ
+ * order): give the new ones what fio's own commit path would (issue time,
+ * slat, submit depth) and count the reissues, now that they are issued;
+ * keep the rest for the next enter. Runs after every enter that submits,
+ * whichever hook made it, so each sqe is accounted exactly once.
+ */
+static void account_issued(struct thread_data *td, struct dmabuf_engine *ed)
 {
-	if (fio_fill_issue_time(td)) {
-		struct timespec now;
-		unsigned int i;
+	unsigned int left = 0, n, i, fresh = 0;
+	struct timespec now;
+	bool stamp;
 
+	/* SQPOLL: what is in the SQ ring is the kernel thread's */
+	if (!(ed->ring_flags & IORING_SETUP_SQPOLL))
+		left = io_uring_sq_ready(&ed->ring);
+	if (unlikely(left >= ed->queued))
+		return;
+	n = ed->queued - left;
+	stamp = fio_fill_issue_time(td);
+	if (stamp)
 		fio_gettime(&now, NULL);
-		for (i = 0; i < ed->queued; i++) {
-			ed->pending[i]->issue_time = now;
-			io_u_queued(td, ed->pending[i]);
+	for (i = 0; i < n; i++) {
+		struct io_u *io_u = ed->pending[i];
+
+		if (unlikely(ed->ios[io_u->index].reissues)) {
+			ed->stats.reissues++;
+			continue;
 		}
-		if (td->o.read_iolog_file)
-			td->last_issue = now;
+		fresh++;
+		if (stamp) {
+			io_u->issue_time = now;
+			io_u_queued(td, io_u);
+		}
 	}
-	io_u_mark_submit(td, ed->queued);
-	ed->queued = 0;
+	if (fresh) {
+		if (stamp && td->o.read_iolog_file)
+			td->last_issue = now;
+		io_u_mark_submit(td, fresh);
+	}
+	if (unlikely(left))
+		memmove(ed->pending, ed->pending + n, left * sizeof(*ed->pending));
+	ed->queued = left;
+	if (!left)
+		ed->submit_now = false;
 }
 
 static inline bool transient(int err)
@@ -221,32 +285,42 @@ static inline bool transient(int err)
 	return err == -EINTR || err == -EAGAIN || err == -EBUSY;
 }
 
+/*
+ * io_uring_submit(), accounted. A transient error (-EAGAIN, -EBUSY: the
+ * kernel is short of requests, or its CQ is full) is not retried here:
+ * completions must be reaped first, so the sqes wait in the SQ and
+ * getevents submits them after it reaped (submit_now).
+ */
+static int submit(struct thread_data *td, struct dmabuf_engine *ed, const char *what)
+{
+	int ret = io_uring_submit(&ed->ring);
+
+	ed->stats.submit_calls++;
+	account_issued(td, ed);
+	if (likely(ret >= 0))
+		return 0;
+	if (transient(ret)) {
+		ed->submit_now = ed->queued != 0;
+		return 0;
+	}
+	td_verror(td, -ret, what);
+	return ret;
+}
+
 int dmabuf_commit(struct thread_data *td)
 {
 	struct dmabuf_engine *ed = td->io_ops_data;
-	int ret;
 
 	if (!ed->queued)
 		return 0;
-	/*
-	 * A partial submit leaves the rest in the SQ ring; the next enter
-	 * (commit or getevents) takes it.
-	 */
-	do {
-		ret = io_uring_submit(&ed->ring);
-		ed->stats.submit_calls++;
-	} while (unlikely(ret < 0 && transient(ret)));
-	if (unlikely(ret < 0)) {
-		td_verror(td, -ret, "io_uring_submit");
-		return ret;
-	}
-	mark_queued(td, ed);
-	return 0;
+	/* A partial submit leaves the rest in the SQ; account_issued() knows. */
+	return submit(td, ed, "io_uring_submit");
 }
 
 /*
  * Reissue an I/O that completed with -EAGAIN, at most eagain_retries times.
- * Its sqe goes out with the next enter.
+ * Its sqe waits in the SQ with the others; getevents submits it before it
+ * returns, so it does not wait for fio's next commit.
  */
 static bool reissue(struct thread_data *td, struct dmabuf_engine *ed, struct io_u *io_u)
 {
@@ -254,21 +328,26 @@ static bool reissue(struct thread_data *td, struct dmabuf_engine *ed, struct io_
 	struct dmabuf_io *io = &ed->ios[io_u->index];
 	struct io_uring_sqe *sqe;
 
-	if (!ddir_rw(io_u->ddir) || io->reissues >= o->eagain_retries) {
-		ed->stats.eagain_failed++;
-		return false;
-	}
+	if (!ddir_rw(io_u->ddir) || io->reissues >= o->eagain_retries)
+		goto failed;
+	/*
+	 * Cannot fail: an io_u holds at most one sqe, and the SQ has room for
+	 * iodepth of them. Were it full, failing the I/O is the honest answer:
+	 * submitting from inside the completion loop is what this avoids.
+	 */
+	if (unlikely(ed->queued >= ed->nr_ios))
+		goto failed;
 	sqe = io_uring_get_sqe(&ed->ring);
-	if (!sqe) {
-		io_uring_submit(&ed->ring);
-		sqe = io_uring_get_sqe(&ed->ring);
-		if (!sqe)
-			return false;
-	}
+	if (unlikely(!sqe))
+		goto failed;
 	io->reissues++;
-	ed->stats.reissues++;
 	prep_rw(ed, o, sqe, io_u);
+	ed->pending[ed->queued++] = io_u;
+	ed->submit_now = true;
 	return true;
+failed:
+	ed->stats.eagain_failed++;
+	return false;
 }
 
 static void reap(struct thread_data *td, struct dmabuf_engine *ed, unsigned int max)
@@ -288,12 +367,19 @@ static void reap(struct thread_data *td, struct dmabuf_engine *ed, unsigned int 
 				continue;
 			io_u->error = -res;
 		} else if (ddir_rw(io_u->ddir) &&
-			   (unsigned long long)res != io_u->xfer_buflen) {
-			/* fio requeues the rest of a short transfer */
-			io_u->resid = io_u->xfer_buflen - res;
+			   unlikely((unsigned long long)res != io_u->xfer_buflen)) {
+			/*
+			 * Short: fio requeues the rest. Longer than asked: the
+			 * count cannot be trusted, and as resid it would wrap.
+			 */
+			if ((unsigned long long)res > io_u->xfer_buflen)
+				io_u->error = EIO;
+			else
+				io_u->resid = io_u->xfer_buflen - res;
 		}
 		if (unlikely(ed->path_work) && ddir_rw(io_u->ddir)) {
-			int err = after_complete(ed, io_u, res);
+			size_t len = io_u->error ? 0 : io_u->xfer_buflen - io_u->resid;
+			int err = after_complete(ed, io_u, len);
 
 			if (unlikely(err) && !io_u->error)
 				io_u->error = -err;
@@ -320,20 +406,29 @@ int dmabuf_getevents(struct thread_data *td, unsigned int min, unsigned int max,
 		reap(td, ed, max);
 		if (ed->nr_events >= min)
 			break;
+		/* reaped first: a transient error below is retried after a reap */
 		if (t) {
 			ts.tv_sec = t->tv_sec;
 			ts.tv_nsec = t->tv_nsec;
 			ret = io_uring_submit_and_wait_timeout(&ed->ring, &cqe,
 							       min - ed->nr_events, &ts, NULL);
-			if (ret == -ETIME)
-				break;
 		} else {
 			ret = io_uring_submit_and_wait(&ed->ring, min - ed->nr_events);
 		}
+		if (ed->queued)
+			account_issued(td, ed);
+		if (ret == -ETIME)
+			break;
 		if (unlikely(ret < 0 && !transient(ret))) {
 			td_verror(td, -ret, "io_uring_submit_and_wait");
 			return ret;
 		}
+	}
+	/* Reissued sqes, or those a transient error left, go out now. */
+	if (unlikely(ed->submit_now) && ed->queued) {
+		ret = submit(td, ed, "io_uring_submit");
+		if (ret)
+			return ret;
 	}
 	return ed->nr_events;
 }

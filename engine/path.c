@@ -129,13 +129,15 @@ static int direct_setup(struct thread_data *td, struct dmabuf_engine *ed,
 {
 	const struct dmabuf_options *o = td->eo;
 	struct dmabuf_export *x = &ed->area.exp;
-	unsigned long long max_bs = td_max_bs(td);
-	int fds[x->nr_chunks];
 	struct timespec t0;
 	struct io_u *io_u;
 	unsigned int i;
-	int ret;
+	int *fds, ret;
 
+	/* up to one per io_u: set-up, not the stack's business */
+	fds = calloc(x->nr_chunks, sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
 	for (i = 0; i < x->nr_chunks; i++)
 		fds[i] = x->chunks[i].fd;
 	ed->slot_stride = x->nr_chunks;
@@ -144,17 +146,18 @@ static int direct_setup(struct thread_data *td, struct dmabuf_engine *ed,
 	if (ret) {
 		log_err(DMABUF_LOG_PREFIX "a sparse table of %u buffers: %s\n", ed->nr_slots,
 			strerror(-ret));
-		return ret;
+		goto out;
 	}
 	ed->bufs_registered = true;
 	ret = regbuf_probe(&ed->ring, 0);
 	if (ret == 0) {
 		regbuf_no_api_msg(why, why_len);
-		return -ENOTSUP;
+		ret = -ENOTSUP;
+		goto out;
 	}
 	if (ret < 0) {
 		log_err(DMABUF_LOG_PREFIX "probing the io_uring dma-buf API: %s\n", strerror(-ret));
-		return ret;
+		goto out;
 	}
 
 	fio_gettime(&t0, NULL);
@@ -164,25 +167,24 @@ static int direct_setup(struct thread_data *td, struct dmabuf_engine *ed,
 		if (ret) {
 			regbuf_explain(ret, ed->fds[i], td->files[i]->file_name,
 				       o->hipri, why, why_len);
-			return ret == -EOPNOTSUPP || ret == -EINVAL ? -ENOTSUP : ret;
+			if (ret == -EOPNOTSUPP || ret == -EINVAL)
+				ret = -ENOTSUP;
+			goto out;
 		}
 	}
 	ed->stats.reg_ns += ntime_since_now(&t0);
 
+	/* io->chunk is set: check_chunks() ran */
 	io_u_qiter(&td->io_u_all, io_u, i) {
 		struct dmabuf_io *io = &ed->ios[io_u->index];
-		size_t off = (char *)io_u->buf - (char *)ed->area.cpu;
 
-		io->chunk = off / x->chunk_size;
 		io->slot = io->chunk;
 		io->bias = (uintptr_t)ed->area.cpu + (uint64_t)io->chunk * x->chunk_size;
-		if ((off + max_bs - 1) / x->chunk_size != io->chunk) {
-			log_err(DMABUF_LOG_PREFIX "an I/O buffer straddles two dma-bufs (iomem_align=%u?): leave iomem_align at 0\n",
-				td->o.mem_align);
-			return -EINVAL;
-		}
 	}
-	return o->warm ? direct_warm(td, ed) : 0;
+	ret = o->warm ? direct_warm(td, ed) : 0;
+out:
+	free(fds);
+	return ret;
 }
 
 static int bounce_setup(struct thread_data *td, struct dmabuf_engine *ed)
@@ -228,7 +230,7 @@ static bool cpu_touches_data(const struct thread_data *td)
  * copies always, fio's buffer fill and verify where the job has them, or
  * every I/O with dmabuf_sync=always. The mapped path registers the same
  * pages as plain memory and syncs nothing, so the arms compare like with
- * like.
+ * like. The protocol is in io.c.
  */
 static bool sync_per_io(const struct thread_data *td, const struct dmabuf_options *o,
 			const struct exporter *e, enum dmabuf_path path)
@@ -238,17 +240,52 @@ static bool sync_per_io(const struct thread_data *td, const struct dmabuf_option
 	return path == PATH_BOUNCE || o->sync == SYNC_ALWAYS || cpu_touches_data(td);
 }
 
-/* Which dma-buf each io_u is in, for syncs and device copies. */
-static void set_chunks(struct thread_data *td, struct dmabuf_engine *ed)
+/*
+ * The largest dma-buf the engine asks the source for (iomem_alloc, before
+ * the path is chosen): where the I/O path will sync per I/O, one I/O
+ * buffer (unit bytes) each, so that the device owning one I/O's dma-buf
+ * never covers a buffer fio is filling or checking (io.c); else 0, the
+ * user's dmabuf_chunk_max. auto is judged by its first choice, direct
+ * (with a source mapped can not serve, its fallback is bounce).
+ */
+size_t path_chunk_max(const struct thread_data *td, const struct exporter *e,
+		      size_t unit)
 {
+	const struct dmabuf_options *o = td->eo;
+	enum dmabuf_path path = o->path;
+
+	if (!e)
+		return 0;
+	if (path == PATH_AUTO)
+		path = (e->caps & EXP_HOST_PAGES) ? PATH_DIRECT : PATH_BOUNCE;
+	return sync_per_io(td, o, e, path) ? unit : 0;
+}
+
+/*
+ * Which dma-buf each io_u is in, for slots, syncs and device copies; and
+ * the one check every path shares: no io_u buffer may straddle two (the
+ * slot, the sync and the device copy are each one dma-buf's).
+ */
+static int check_chunks(struct thread_data *td, struct dmabuf_engine *ed)
+{
+	unsigned long long max_bs = td_max_bs(td);
+	size_t chunk = ed->area.exp.chunk_size;
 	struct io_u *io_u;
 	unsigned int i;
 
 	io_u_qiter(&td->io_u_all, io_u, i) {
 		size_t off = (char *)io_u->buf - (char *)ed->area.cpu;
+		unsigned int c = off / chunk;
 
-		ed->ios[io_u->index].chunk = off / ed->area.exp.chunk_size;
+		if ((off + max_bs - 1) / chunk != c) {
+			log_err(DMABUF_LOG_PREFIX "job %s: an I/O buffer of bs=%llu at offset %zu straddles dma-bufs %u and %u of %zu bytes each (iomem_align=%u): leave iomem_align at 0, or make it a multiple of %zu\n",
+				td->o.name, max_bs, off, c, c + 1, chunk, td->o.mem_align,
+				chunk);
+			return -EINVAL;
+		}
+		ed->ios[io_u->index].chunk = c;
 	}
+	return 0;
 }
 
 int path_setup(struct thread_data *td, struct dmabuf_engine *ed)
@@ -262,6 +299,8 @@ int path_setup(struct thread_data *td, struct dmabuf_engine *ed)
 
 	if (!e)
 		want = PATH_MAPPED;
+	else if (check_chunks(td, ed))
+		return -EINVAL;
 	/* auto tries direct only where it can work at all */
 	if (want == PATH_AUTO && (!td->o.odirect || td->o.nr_files != td->o.open_files)) {
 		snprintf(why, why_len, "%s", !td->o.odirect ?
@@ -297,16 +336,18 @@ int path_setup(struct thread_data *td, struct dmabuf_engine *ed)
 
 	ed->path = want;
 	if (e) {
-		set_chunks(td, ed);
 		ed->sync = sync_per_io(td, o, e, want);
 		ed->data_copies = ed->area.shadow && td->o.verify != VERIFY_NONE;
 		ed->path_work = ed->sync || ed->data_copies || want == PATH_BOUNCE;
 		/*
-		 * fio fills and checks buffers through the CPU: hold them for it
-		 * (the hot path hands them over per I/O). Without per-I/O CPU
-		 * access, the device owns a direct dma-buf for the whole job.
+		 * Per-I/O syncing: the CPU owns every dma-buf with no I/O in
+		 * flight (io.c), so it takes them all now. Without it, the device
+		 * owns a direct dma-buf for the whole job.
 		 */
 		if (ed->sync) {
+			ed->busy = calloc(ed->area.exp.nr_chunks, sizeof(*ed->busy));
+			if (!ed->busy)
+				return -ENOMEM;
 			sync_all(ed, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW);
 			ed->cpu_holds = true;
 		} else if (o->sync != SYNC_NEVER && (e->caps & EXP_CPU_MAP) &&
@@ -324,9 +365,20 @@ int path_setup(struct thread_data *td, struct dmabuf_engine *ed)
 void path_teardown(struct dmabuf_engine *ed)
 {
 	/* runs twice (iomem_free, cleanup): the dma-bufs may be gone by then */
-	if (ed->cpu_holds)
-		sync_all(ed, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+	if (ed->cpu_holds) {
+		unsigned int c;
+
+		/* hand back what the CPU holds: a chunk with I/O in flight is the device's */
+		for (c = 0; c < ed->area.exp.nr_chunks; c++) {
+			if (ed->busy && ed->busy[c])
+				continue;
+			export_sync(&ed->area.exp, c, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW);
+			ed->stats.sync_calls++;
+		}
+	}
 	ed->cpu_holds = false;
+	free(ed->busy);
+	ed->busy = NULL;
 	ring_unregister_bufs(ed);
 	if (ed->bounce_pinned)
 		ed->area.exp.exp->host_unpin(&ed->area.exp, ed->bounce);

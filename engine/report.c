@@ -13,6 +13,39 @@
 #include "engine.h"
 #include "source.h"
 
+/* s as a JSON string: quotes, backslash and control characters escaped. */
+static void json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', f);
+	for (; *p; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		case '\r':
+			fputs("\\r", f);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
 void report_job(struct thread_data *td, struct dmabuf_engine *ed)
 {
 	const struct dmabuf_options *o = td->eo;
@@ -38,10 +71,18 @@ void report_job(struct thread_data *td, struct dmabuf_engine *ed)
 			strerror(errno));
 		return;
 	}
-	fprintf(f, "{\"job\": \"%s\", \"pid\": %d, \"source\": \"%s\", \"hugepage\": %s, \"path\": \"%s\", \"auto_reason\": \"%s\", \"dmabufs\": %u, \"dmabuf_size\": %zu, \"ring_flags\": \"%s\", \"ring_fd_registered\": %s, \"files_registered\": %s, \"slots\": %u, \"sync\": %s, \"reg_ns\": %llu, \"warm_ns\": %llu, \"reissues\": %llu, \"eagain_failed\": %llu, \"sync_calls\": %llu, \"bounce_bytes\": %llu, \"copy_bytes\": %llu, \"submit_calls\": %llu}\n",
-		td->o.name, (int)getpid(), ed->area.ops->name,
-		ed->area.hugepage ? "true" : "false", path_name(ed->path), ed->path_why,
-		ed->area.exp.nr_chunks, ed->area.exp.chunk_size, flags,
+	fputs("{\"job\": ", f);
+	json_str(f, td->o.name);
+	fprintf(f, ", \"pid\": %d, \"source\": ", (int)getpid());
+	json_str(f, ed->area.ops->name);
+	fprintf(f, ", \"hugepage\": %s, \"path\": ", ed->area.hugepage ? "true" : "false");
+	json_str(f, path_name(ed->path));
+	fputs(", \"auto_reason\": ", f);
+	json_str(f, ed->path_why);
+	fprintf(f, ", \"dmabufs\": %u, \"dmabuf_size\": %zu, \"ring_flags\": ",
+		ed->area.exp.nr_chunks, ed->area.exp.chunk_size);
+	json_str(f, flags);
+	fprintf(f, ", \"ring_fd_registered\": %s, \"files_registered\": %s, \"slots\": %u, \"sync\": %s, \"reg_ns\": %llu, \"warm_ns\": %llu, \"reissues\": %llu, \"eagain_failed\": %llu, \"sync_calls\": %llu, \"bounce_bytes\": %llu, \"copy_bytes\": %llu, \"submit_calls\": %llu}\n",
 		ed->ring_fd_registered ? "true" : "false", ed->fixed_files ? "true" : "false",
 		ed->nr_slots, ed->sync ? "true" : "false",
 		(unsigned long long)s->reg_ns, (unsigned long long)s->warm_ns,

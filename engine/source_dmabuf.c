@@ -31,10 +31,14 @@ static int dmabuf_alloc(struct dmabuf_area *area, size_t size, size_t unit,
 			const struct dmabuf_options *o)
 {
 	struct dmabuf_export *x = &area->exp;
+	size_t chunk_max = o->chunk_max;
 	int ret;
 
+	/* the engine may want smaller dma-bufs than the user allows (io.c) */
+	if (area->chunk_max && area->chunk_max < chunk_max)
+		chunk_max = area->chunk_max;
 	ret = export_alloc(x, area->ops->exp, area->arg, size, unit,
-			   o->chunk_max, o->hugepage);
+			   chunk_max, o->hugepage);
 	if (ret) {
 		log_err(DMABUF_LOG_PREFIX "%s\n", x->err);
 		export_free(x);

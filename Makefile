@@ -28,7 +28,7 @@ PROBE_SRCS := scripts/dmabuf-probe.c engine/exporter.c $(wildcard engine/exp_*.c
 PYTHON := /usr/bin/python3
 export FIO := $(FIO_BIN)
 
-.PHONY: all deps test check bench report bench-overhead install uninstall clean distclean help
+.PHONY: all deps test mutants check bench report bench-overhead install uninstall clean distclean help
 
 NVME_ID := build/nvme-id
 
@@ -40,6 +40,7 @@ help:
 	@echo "  make deps            install the Debian packages in scripts/debian-packages (as root)"
 	@echo "  make test            build, then run every test group (tests/run); ends with a summary line"
 	@echo "  make test-GROUP      one group: test-engine, test-probe, test-cuda, test-analysis, test-matrix, test-vm, test-dmabuf"
+	@echo "  make mutants         apply each deliberate defect in tests/mutants/run to a scratch copy; fail if a test group misses one (MUTANTS=\"NAME...\")"
 	@echo "  make bench           the default matrix on DEVICE=/dev/nvmeXnY, else in the test VM (emulated), then its report"
 	@echo "                       (BENCH_MATRIX=jobs/matrix/default.ini, BENCH_OUT=results/scratch/bench-DATE,"
 	@echo "                       VM_ARGS=\"--kernel-patches DIR\" for a guest kernel with the series,"
@@ -90,6 +91,10 @@ test: $(TEST_DEPS)
 
 test-%: $(TEST_DEPS)
 	tests/run $*
+
+# Deliberate defects the tests must catch (tests/mutants/run --list).
+mutants: $(TEST_DEPS)
+	tests/mutants/run $(MUTANTS)
 
 check: config.mk
 	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \

@@ -23,7 +23,8 @@ ENGINE := engine/dmabuf.so
 # The exporters and registration helpers are free of fio: the probe tool
 # is built from the very same sources.
 PROBE := build/dmabuf-probe
-PROBE_SRCS := scripts/dmabuf-probe.c engine/exporter.c $(wildcard engine/exp_*.c) engine/regbuf.c
+PROBE_SRCS := scripts/dmabuf-probe.c engine/exporter.c $(wildcard engine/exp_*.c) engine/regbuf.c \
+	engine/path_rules.c
 
 PYTHON := /usr/bin/python3
 export FIO := $(FIO_BIN)

@@ -67,6 +67,15 @@ struct exporter {
 
 extern const struct exporter exp_udmabuf, exp_heap, exp_drm, exp_cuda;
 
+/* The data paths, with engine.h's enum dmabuf_path values. */
+enum exp_path { EXP_PATH_DIRECT = 1, EXP_PATH_MAPPED, EXP_PATH_BOUNCE };
+
+/*
+ * Can a source whose exporter is e (NULL: host memory, dmabuf_source=mem)
+ * take path? NULL, or why not (path_rules.c, the one definition).
+ */
+const char *exp_path_refusal(const struct exporter *e, int path);
+
 /* Does spec, "NAME[:ARG]", name name? If so, *arg is ARG or NULL. */
 bool spec_names(const char *spec, const char *name, const char **arg);
 

@@ -24,21 +24,22 @@
 /* What the warm-up reads: a multiple of every logical block size. */
 #define WARM_LEN	4096
 
+_Static_assert((int)PATH_DIRECT == (int)EXP_PATH_DIRECT && (int)PATH_MAPPED == (int)EXP_PATH_MAPPED &&
+	       (int)PATH_BOUNCE == (int)EXP_PATH_BOUNCE,
+	       "exporter.h's enum exp_path follows enum dmabuf_path");
+
 int path_check(struct thread_data *td, const struct source_ops *src)
 {
 	const struct dmabuf_options *o = td->eo;
 	const struct exporter *e = src->exp;
 	const char *path = path_name(o->path);
+	const char *why = o->path == PATH_AUTO ? NULL : exp_path_refusal(e, o->path);
 
-	if ((o->path == PATH_DIRECT || o->path == PATH_BOUNCE) && !e) {
-		log_err(DMABUF_LOG_PREFIX "dmabuf_path=%s needs a dma-buf, and dmabuf_source=mem has none: use udmabuf, heap, drm or cuda\n",
-			path);
-		return 1;
-	}
-	if (o->path == PATH_MAPPED && e && !(e->caps & EXP_HOST_PAGES)) {
-		log_err(DMABUF_LOG_PREFIX "dmabuf_path=mapped: %s memory is %s, which io_uring cannot pin as a classic registered buffer; use dmabuf_path=direct or bounce\n",
-			src->name, e->caps & EXP_DEVICE_MEM ? "device memory" :
-			"mapped by the CPU only as a PFN map");
+	if (why) {
+		if (e)
+			log_err(DMABUF_LOG_PREFIX "dmabuf_path=%s: %s %s\n", path, src->name, why);
+		else
+			log_err(DMABUF_LOG_PREFIX "dmabuf_path=%s %s\n", path, why);
 		return 1;
 	}
 	if (o->path == PATH_DIRECT && !td->o.odirect) {
@@ -305,7 +306,7 @@ int path_setup(struct thread_data *td, struct dmabuf_engine *ed)
 	if (want == PATH_AUTO && (!td->o.odirect || td->o.nr_files != td->o.open_files)) {
 		snprintf(why, why_len, "%s", !td->o.odirect ?
 			 "direct needs direct=1" : "direct needs openfiles equal to nrfiles");
-		want = (e->caps & EXP_HOST_PAGES) ? PATH_MAPPED : PATH_BOUNCE;
+		want = exp_path_refusal(e, PATH_MAPPED) ? PATH_BOUNCE : PATH_MAPPED;
 	}
 	if (want == PATH_DIRECT || want == PATH_AUTO || o->registerfiles) {
 		ret = ring_open_files(ed, td, o->registerfiles);
@@ -320,7 +321,7 @@ int path_setup(struct thread_data *td, struct dmabuf_engine *ed)
 		} else if (ret == -ENOTSUP && want == PATH_AUTO) {
 			ring_unregister_bufs(ed);
 			ed->slot_stride = 0;
-			want = (e->caps & EXP_HOST_PAGES) ? PATH_MAPPED : PATH_BOUNCE;
+			want = exp_path_refusal(e, PATH_MAPPED) ? PATH_BOUNCE : PATH_MAPPED;
 		} else {
 			if (ret == -ENOTSUP)
 				log_err(DMABUF_LOG_PREFIX "%s\n", why);

@@ -619,6 +619,37 @@ static void print_json(const struct probe *p)
 	printf("]}\n");
 }
 
+/*
+ * --paths: which dmabuf_path each dmabuf_source can take, by the engine's
+ * own rule (engine/path_rules.c); the matrix runner skips cells by it.
+ * Needs no hardware: it says what the engine would refuse, not what works here.
+ */
+static void print_paths(void)
+{
+	static const struct { const char *name; const struct exporter *e; } src[] = {
+		{ "mem", NULL }, { "udmabuf", &exp_udmabuf }, { "heap", &exp_heap },
+		{ "drm", &exp_drm }, { "cuda", &exp_cuda },
+	};
+	static const char *const path[] = { NULL, "direct", "mapped", "bounce" };
+	const char *why;
+	unsigned int s, p;
+
+	printf("{");
+	for (s = 0; s < sizeof(src) / sizeof(src[0]); s++) {
+		printf("%s\"%s\": {", s ? ", " : "", src[s].name);
+		for (p = EXP_PATH_DIRECT; p <= EXP_PATH_BOUNCE; p++) {
+			why = exp_path_refusal(src[s].e, p);
+			printf("%s\"%s\": ", p > EXP_PATH_DIRECT ? ", " : "", path[p]);
+			if (why)
+				json_str(why);
+			else
+				printf("null");
+		}
+		printf("}");
+	}
+	printf("}\n");
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -627,6 +658,8 @@ static void usage(FILE *out)
 		"  export, CUDA dma-buf export, the kernel's io_uring dma-buf API, and for\n"
 		"  each FILE whether dmabuf_path=direct works on it and why not.\n"
 		"  --json   one JSON document instead of one line per fact\n"
+		"  --paths  only the engine's rule: for each dmabuf_source, each dmabuf_path\n"
+		"           it refuses and why (null: taken), as JSON; probes nothing\n"
 		"  Exit 0 when it could answer, 2 on usage errors.\n");
 }
 
@@ -644,6 +677,10 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (opts && !strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (opts && !strcmp(argv[i], "--paths")) {
+			print_paths();
+			free(p.files);
+			return 0;
 		} else if (opts && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))) {
 			usage(stdout);
 			return 0;

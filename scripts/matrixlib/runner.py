@@ -167,12 +167,33 @@ def source_reason(source, probe, exists=os.path.exists):
     return f"unknown dma-buf source {source}"
 
 
+_PATH_RULES = {}
+
+
+def engine_path_rules(top=None):
+    """The engine's own rule for which dmabuf_path each dmabuf_source takes
+    (engine/path_rules.c, printed by `dmabuf-probe --paths`): source ->
+    path -> None or why not. Read once."""
+    top = top or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    if top not in _PATH_RULES:
+        probe = os.path.join(top, "build", "dmabuf-probe")
+        try:
+            out = subprocess.run([probe, "--paths"], capture_output=True, text=True,
+                                 check=True).stdout
+            _PATH_RULES[top] = json.loads(out)
+        except (OSError, subprocess.CalledProcessError, ValueError) as e:
+            raise RuntimeError(f"{probe} --paths (the engine's path rule) failed: {e}; "
+                               f"run make") from e
+    return _PATH_RULES[top]
+
+
 def path_reason(arm, source, target_kind, probe, target_path):
     """Why a dma-buf path cannot run with this source and target, or None."""
     kind = (source or "").partition(":")[0]
-    if arm == "dmabuf-mapped" and kind in ("heap", "drm", "cuda"):
-        return (f"dmabuf-mapped cannot use {source}: its mapping is a PFN map (or device "
-                f"memory) that io_uring cannot pin; the mapped path is for udmabuf")
+    path = arm[len("dmabuf-"):] if arm.startswith("dmabuf-") else None
+    why = engine_path_rules().get(kind, {}).get(path) if path else None
+    if why:
+        return f"{arm} cannot use {source}: the engine refuses it: {why}"
     if arm != "dmabuf-direct":
         return None
     if target_kind != "block":

@@ -299,6 +299,26 @@ def iommu_modes():
 
 
 @test
+def engine_path_rule():
+    """The engine's table (dmabuf-probe --paths, from engine/path_rules.c)
+    against what this test expects on its own: host memory has no dma-buf
+    for direct or bounce; mapped needs host pages (mem, udmabuf); the rest
+    is allowed."""
+    refused = {("mem", "direct"), ("mem", "bounce"),
+               ("heap", "mapped"), ("drm", "mapped"), ("cuda", "mapped")}
+    rules = rn.engine_path_rules()
+    check(sorted(rules) == ["cuda", "drm", "heap", "mem", "udmabuf"], "sources: %s" % sorted(rules))
+    for src, paths in rules.items():
+        check(sorted(paths) == ["bounce", "direct", "mapped"], "%s paths: %s" % (src, sorted(paths)))
+        for path, why in paths.items():
+            want = (src, path) in refused
+            check(bool(why) == want, "%s/%s: the engine says %r, expected %s"
+                  % (src, path, why, "refused" if want else "taken"))
+    check("dmabuf-bounce cannot use mem" in rn.path_reason("dmabuf-bounce", "mem", "file", None, "/f"),
+          "bounce from host memory not refused")
+
+
+@test
 def skip_reasons():
     none = lambda p: False       # noqa: E731
     every = lambda p: True       # noqa: E731

@@ -189,7 +189,11 @@ def unpaired_shift(base, cand, min_effect, conf=0.95):
 
 
 def _binom_cdf(k, n, p):
-    return sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k + 1))
+    """P(X <= k), X ~ Binomial(n, p), 0 < p < 1; terms in log space, since
+    comb(n, i) overflows a float from n of about 1,030 on."""
+    lp, lq, ln = math.log(p), math.log1p(-p), math.lgamma(n + 1)
+    return sum(math.exp(ln - math.lgamma(i + 1) - math.lgamma(n - i + 1) + i * lp + (n - i) * lq)
+               for i in range(k + 1))
 
 
 def _bisect(f, lo=0.0, hi=1.0):

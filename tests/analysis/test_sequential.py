@@ -12,9 +12,9 @@ import os
 
 import numpy as np
 import pytest
-from scipy.stats import beta
 
 from fioab import sequential
+from fioab.ranktests import binomial_ci
 from fioab.load import load_results
 from fioab.verdict import ALPHA, compare_values, finish
 
@@ -67,19 +67,12 @@ def kept():
     return pools()
 
 
-def clopper_pearson(k, n, conf=0.95):
-    a = (1 - conf) / 2
-    lo = beta.ppf(a, k, n - k + 1) if k else 0.0
-    hi = beta.ppf(1 - a, k + 1, n - k) if k < n else 1.0
-    return lo, hi
-
-
 def test_false_positive_rate_at_or_below_alpha(kept):
     rng = np.random.default_rng(20261201)
     verdicts = [v for _ in range(EXPERIMENTS) for v in experiment(rng, kept, 1.0)]
     false = sum(v in ("better", "worse") for v in verdicts)
     rate = false / len(verdicts)
-    lo, hi = clopper_pearson(false, len(verdicts))
+    lo, hi = binomial_ci(false, len(verdicts))
     print("A/A: %d false better/worse of %d comparisons: %.4f [%.4f..%.4f]"
           % (false, len(verdicts), rate, lo, hi))
     assert rate <= ALPHA and lo <= ALPHA

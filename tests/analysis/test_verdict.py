@@ -261,7 +261,7 @@ def test_min_p_floors():
     assert rt.min_p_unpaired(5, 5) == pytest.approx(2 / math.comb(10, 5))
 
 
-@pytest.mark.parametrize("k,n", [(0, 40), (1, 40), (3, 40), (40, 40), (2, 7)])
+@pytest.mark.parametrize("k,n", [(0, 40), (1, 40), (3, 40), (40, 40), (2, 7), (5, 4000), (2000, 4000)])
 def test_binomial_ci_matches_scipy_beta(k, n):
     """Clopper-Pearson bounds are beta quantiles (scipy's, the oracle)."""
     from scipy.stats import beta

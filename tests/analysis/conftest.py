@@ -32,3 +32,15 @@ def ok_run_dirs(root):
             if json.load(f)["status"] == "ok":
                 out.append(os.path.join(root, "runs", d))
     return out
+
+
+def bh_by_definition(p):
+    """Benjamini-Hochberg (1995) q-values from the definition, the tests'
+    oracle for verdict.bh: p_(i) -> min over j >= i of min(1, m p_(j) / j)
+    (quadratic, written apart from the production step-up loop)."""
+    order = sorted(range(len(p)), key=lambda i: p[i])
+    m = len(p)
+    out = [0.0] * m
+    for pos, i in enumerate(order):
+        out[i] = min(min(1.0, m * p[order[j]] / (j + 1)) for j in range(pos, m))
+    return out

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
-from conftest import ANALYSIS, fixture, ok_run_dirs
+from conftest import ANALYSIS, bh_by_definition, fixture, ok_run_dirs
 from fioab import gnuplot
 
 REPORT = os.path.join(ANALYSIS, "report")
@@ -36,16 +36,6 @@ def fio_iops_per_run(root):
         doc = json.load(open(os.path.join(d, "fio.json")))
         key = (c["arm"], c["pattern"], c["bs"], c["iodepth"], c["numjobs"])
         out.setdefault(key, []).append(sum(j["read"]["iops"] for j in doc["jobs"]))
-    return out
-
-
-def bh_by_definition(p):
-    """Benjamini-Hochberg: p_(i) -> min over j >= i of min(1, m p_(j) / j)."""
-    order = sorted(range(len(p)), key=lambda i: p[i])
-    m = len(p)
-    out = [0.0] * m
-    for pos, i in enumerate(order):
-        out[i] = min(min(1.0, m * p[order[j]] / (j + 1)) for j in range(pos, m))
     return out
 
 

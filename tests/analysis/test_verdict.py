@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu, wilcoxon
 
+from conftest import bh_by_definition
 from fioab import ranktests as rt
 from fioab.verdict import bh, compare_values, finish, gate_status, holm
 
@@ -212,17 +213,6 @@ def holm_by_definition(p):
     out = [0.0] * m
     for pos, i in enumerate(order):
         out[i] = max(min(1.0, (m - j) * p[order[j]]) for j in range(pos + 1))
-    return out
-
-
-def bh_by_definition(p):
-    """Benjamini-Hochberg (1995) q-values: p_(i) -> min over j >= i of
-    min(1, m p_(j) / j)."""
-    order = sorted(range(len(p)), key=lambda i: p[i])
-    m = len(p)
-    out = [0.0] * m
-    for pos, i in enumerate(order):
-        out[i] = min(min(1.0, m * p[order[j]] / (j + 1)) for j in range(pos, m))
     return out
 
 

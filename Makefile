@@ -24,7 +24,7 @@ ENGINE := engine/dmabuf.so
 # is built from the very same sources.
 PROBE := build/dmabuf-probe
 PROBE_SRCS := scripts/dmabuf-probe.c engine/exporter.c $(wildcard engine/exp_*.c) engine/regbuf.c \
-	engine/path_rules.c
+	engine/path_rules.c engine/json.c
 
 PYTHON := /usr/bin/python3
 export FIO := $(FIO_BIN)

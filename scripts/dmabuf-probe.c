@@ -34,6 +34,7 @@
 #include "dmabuf_uapi.h"
 #include "exporter.h"
 #include "exp_cuda.h"
+#include "json.h"
 #include "regbuf.h"
 
 #define HEAP_DIR	"/dev/dma_heap"
@@ -508,22 +509,6 @@ static void print_text(const struct probe *p)
 		       yes_no(p->files[i].f.ok), p->files[i].f.reason);
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static const char *json_bool(int ok)
 {
 	return ok > 0 ? "true" : ok ? "null" : "false";
@@ -533,7 +518,7 @@ static const char *json_bool(int ok)
 static void json_fact(const struct fact *f)
 {
 	printf("\"available\": %s, \"reason\": ", json_bool(f->ok));
-	json_str(f->reason);
+	json_str(stdout, f->reason);
 }
 
 static void json_num(long long v)
@@ -551,10 +536,10 @@ static void print_nodes(const char *key, const struct node *n, int nr, bool drm)
 	printf(", \"%s\": [", key);
 	for (i = 0; i < nr; i++) {
 		printf("%s{\"%s\": ", i ? ", " : "", drm ? "node" : "name");
-		json_str(n[i].name);
+		json_str(stdout, n[i].name);
 		if (drm) {
 			printf(", \"driver\": ");
-			json_str(n[i].driver);
+			json_str(stdout, n[i].driver);
 		}
 		printf(", ");
 		json_fact(&n[i].f);
@@ -568,7 +553,7 @@ static void print_json(const struct probe *p)
 	int i;
 
 	printf("{\"tool\": \"dmabuf-probe\", \"kernel\": ");
-	json_str(p->uts.release);
+	json_str(stdout, p->uts.release);
 	printf(", \"io_regbuf_type_dmabuf\": %d", (int)IO_REGBUF_TYPE_DMABUF);
 	printf(",\n \"udmabuf\": {");
 	json_fact(&p->udmabuf);
@@ -589,9 +574,9 @@ static void print_json(const struct probe *p)
 	printf(", \"devices\": [");
 	for (i = 0; i < p->nr_gpus; i++) {
 		printf("%s{\"index\": %d, \"name\": ", i ? ", " : "", p->gpu[i].index);
-		json_str(p->gpu[i].name);
+		json_str(stdout, p->gpu[i].name);
 		printf(", \"dmabuf\": %s, \"reason\": ", json_bool(p->gpu[i].dmabuf));
-		json_str(p->gpu[i].why);
+		json_str(stdout, p->gpu[i].why);
 		printf("}");
 	}
 	printf("]},\n \"io_uring_dmabuf\": {");
@@ -600,7 +585,7 @@ static void print_json(const struct probe *p)
 	json_fact(&p->test_buf);
 	printf(", \"source\": ");
 	if (p->test.exp)
-		json_str(p->test_source);
+		json_str(stdout, p->test_source);
 	else
 		printf("null");
 	printf("},\n \"files\": [");
@@ -608,12 +593,12 @@ static void print_json(const struct probe *p)
 		const struct file_res *r = &p->files[i];
 
 		printf("%s\n  {\"path\": ", i ? "," : "");
-		json_str(r->path);
+		json_str(stdout, r->path);
 		printf(", \"type\": ");
-		json_str(r->type);
+		json_str(stdout, r->type);
 		printf(", \"o_direct\": %s, \"direct\": %s, \"reason\": ",
 		       json_bool(r->o_direct), json_bool(r->f.ok));
-		json_str(r->f.reason);
+		json_str(stdout, r->f.reason);
 		printf("}");
 	}
 	printf("]}\n");
@@ -641,7 +626,7 @@ static void print_paths(void)
 			why = exp_path_refusal(src[s].e, p);
 			printf("%s\"%s\": ", p > EXP_PATH_DIRECT ? ", " : "", path[p]);
 			if (why)
-				json_str(why);
+				json_str(stdout, why);
 			else
 				printf("null");
 		}

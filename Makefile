@@ -29,7 +29,7 @@ PROBE_SRCS := scripts/dmabuf-probe.c engine/exporter.c $(wildcard engine/exp_*.c
 PYTHON := /usr/bin/python3
 export FIO := $(FIO_BIN)
 
-.PHONY: all deps test mutants check bench report bench-overhead install uninstall clean distclean help
+.PHONY: all deps test mutants check conformance conformance-build bench report bench-overhead install uninstall clean distclean help
 
 NVME_ID := build/nvme-id
 
@@ -48,6 +48,8 @@ help:
 	@echo "                       BENCH_ARGS=\"--until-resolved --budget 20m\" for more rounds while unresolved)"
 	@echo "  make report RESULTS=DIR  tables, figures and report.md for a result directory"
 	@echo "  make check           static checks: cppcheck on the C sources"
+	@echo "  make conformance     the kernel conformance suite (scripts/conformance) in the test VM, or on DEVICE=/dev/nvmeXnY"
+	@echo "                       (CONF_ARGS=--force there; VM_ARGS=\"--kernel-patches DIR [--debug-kernel]\")"
 	@echo "  make bench-overhead  engine (mem) vs fio's io_uring engine, CPU per I/O (scripts/bench-overhead)"
 	@echo "  make install         install dmabuf.so into \$$PREFIX/lib ($(PREFIX)/lib) and run ldconfig"
 	@echo "  make uninstall       remove it again"
@@ -85,7 +87,36 @@ build/test/dmabuf-otherfio.so: $(ENGINE_SRCS) config.mk
 		-DFIO_DMABUF_FIO_VERSION='"fio-0.0-test"' \
 		-DFIO_DMABUF_VERSION='"test"' -o $@ $(ENGINE_SRCS) $(URING_LIBS)
 
-TEST_DEPS := all build/test/dmabuf-otherfio.so
+# The kernel conformance suite: conformance/cases/NAME.c -> build/conformance/NAME,
+# each linked with the suite's helpers and the engine's fio-free exporter and
+# registration code (the very code fio uses).
+CONF_CASES := $(patsubst conformance/cases/%.c,build/conformance/%,$(wildcard conformance/cases/*.c))
+CONF_OBJS := build/conformance/obj/conf.o $(patsubst engine/%.c,build/conformance/obj/%.o,\
+	engine/exporter.c $(wildcard engine/exp_*.c) engine/regbuf.c engine/path_rules.c)
+CONF_CFLAGS = $(CFLAGS) $(WARN) -Iengine -Iconformance $(URING_CFLAGS)
+
+build/conformance/obj/%.o: engine/%.c $(wildcard engine/*.h) config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CONF_CFLAGS) -c -o $@ $<
+
+build/conformance/obj/conf.o: conformance/conf.c conformance/conf.h $(wildcard engine/*.h) config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CONF_CFLAGS) -c -o $@ $<
+
+build/conformance/%: conformance/cases/%.c $(CONF_OBJS) conformance/conf.h
+	$(CC) $(CONF_CFLAGS) -o $@ $< $(CONF_OBJS) $(URING_LIBS) -ldl -lpthread
+
+# the objects are shared by every case: keep them
+.SECONDARY: $(CONF_OBJS)
+
+conformance-build: $(CONF_CASES)
+
+# In the test VM unless DEVICE= names a namespace (whose data it destroys:
+# CONF_ARGS=--force); VM_ARGS="--kernel-patches DIR" for the series.
+conformance: all conformance-build
+	scripts/conformance $(if $(DEVICE),$(DEVICE),--vm $(if $(VM_ARGS),--vm-args "$(VM_ARGS)")) $(CONF_ARGS)
+
+TEST_DEPS := all build/test/dmabuf-otherfio.so $(CONF_CASES)
 
 test: $(TEST_DEPS)
 	tests/run
@@ -102,6 +133,9 @@ check: config.mk
 		--inline-suppr --suppress=missingIncludeSystem --std=c11 \
 		-D__linux__ -DFIO_DMABUF_FIO_VERSION='"check"' -I engine $(ENGINE_SRCS) \
 		scripts/dmabuf-probe.c scripts/nvme-id.c
+	cppcheck --quiet --error-exitcode=1 --enable=warning,style,performance,portability \
+		--inline-suppr --suppress=missingIncludeSystem --std=c11 -D__linux__ \
+		-I engine -I conformance conformance/conf.c conformance/cases/*.c
 
 BENCH_MATRIX ?= jobs/matrix/default.ini
 

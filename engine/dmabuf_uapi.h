@@ -44,6 +44,31 @@ _Static_assert(sizeof(struct io_uring_regbuf_desc) == 80,
 #define IORING_REGISTER_BUFFERS_UPDATE	16
 #endif
 
+/*
+ * Merged io_uring UAPI newer than Debian 12's kernel headers (6.1), which
+ * the conformance suite sends: vectored fixed I/O (6.15), buffer cloning
+ * (6.12, with offsets since 6.13). Enum members cannot be tested with
+ * #ifdef, so the headers' own version decides.
+ */
+#include <linux/version.h>
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 15, 0)
+#define IORING_OP_READV_FIXED		60
+#define IORING_OP_WRITEV_FIXED		61
+#endif
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#define IORING_REGISTER_CLONE_BUFFERS	30
+#define IORING_REGISTER_SRC_REGISTERED	(1U << 0)
+#define IORING_REGISTER_DST_REPLACE	(1U << 1)
+struct io_uring_clone_buffers {
+	__u32	src_fd;
+	__u32	flags;
+	__u32	src_off;
+	__u32	dst_off;
+	__u32	nr;
+	__u32	pad[3];
+};
+#endif
+
 /* The series' dma-bufs are at most 1 GiB each up to v5. */
 #define DMABUF_RW_MAX_SIZE	(1ULL << 30)
 

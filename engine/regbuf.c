@@ -19,20 +19,26 @@
 #include "dmabuf_uapi.h"
 #include "regbuf.h"
 
-static int update_extended(struct io_uring *ring, unsigned int off,
-			   struct io_uring_regbuf_desc *desc, unsigned int n)
+int regbuf_update(int ring_fd, unsigned int opcode, unsigned int off,
+		  unsigned int flags, const void *data, unsigned int nr)
 {
 	struct io_uring_rsrc_update2 up;
 	int ret;
 
 	memset(&up, 0, sizeof(up));
 	up.offset = off;
-	up.RSRC_UPDATE2_FLAGS = IORING_RSRC_UPDATE_EXTENDED;
-	up.data = (__u64)(uintptr_t)desc;
-	up.nr = n;
-	ret = syscall(__NR_io_uring_register, ring->ring_fd,
-		      IORING_REGISTER_BUFFERS_UPDATE, &up, sizeof(up));
+	up.RSRC_UPDATE2_FLAGS = flags;
+	up.data = (__u64)(uintptr_t)data;
+	up.nr = nr;
+	ret = syscall(__NR_io_uring_register, ring_fd, opcode, &up, sizeof(up));
 	return ret < 0 ? -errno : ret;
+}
+
+static int update_extended(struct io_uring *ring, unsigned int off,
+			   struct io_uring_regbuf_desc *desc, unsigned int n)
+{
+	return regbuf_update(ring->ring_fd, IORING_REGISTER_BUFFERS_UPDATE, off,
+			     IORING_RSRC_UPDATE_EXTENDED, desc, n);
 }
 
 int regbuf_probe(struct io_uring *ring, unsigned int slot)

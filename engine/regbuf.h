@@ -18,6 +18,15 @@
  */
 int regbuf_probe(struct io_uring *ring, unsigned int slot);
 
+/*
+ * A raw struct io_uring_rsrc_update2 update (opcode e.g.
+ * IORING_REGISTER_BUFFERS_UPDATE or IORING_REGISTER_FILES_UPDATE2) with
+ * the given flags: what the kernel returned, slots done or -errno. The
+ * conformance suite sends wrong ones on purpose.
+ */
+int regbuf_update(int ring_fd, unsigned int opcode, unsigned int off,
+		  unsigned int flags, const void *data, unsigned int nr);
+
 /* Register n dma-bufs into slots off.. bound to target_fd. 0 or -errno. */
 int regbuf_register(struct io_uring *ring, unsigned int off, const int *fds,
 		    unsigned int n, int target_fd);

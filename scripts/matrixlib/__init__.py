@@ -1,5 +1,6 @@
 """Matrix runner library: parse a matrix, plan its cells, check the target,
-collect provenance, run fio, validate the result layout (results/README.md).
+collect provenance, run fio here or on remote machines through fio's
+client/server mode (remote.py), validate the result layout (results/README.md).
 
 The rules it shares with the analysis and the tests (fio's sizes, which fio,
 what a good fio run is) are defined once, in analysis/fioab/fio.py; scripts

@@ -123,8 +123,18 @@ def pmu_doc(env=os.environ):
 
 # ---- skip decisions: pure functions of what the machine offers -------------
 
-def source_reason(source, probe, exists=os.path.exists):
-    """Why a dma-buf source cannot be used here, or None."""
+def libcuda_reason():
+    """Why GPU memory cannot be used on this machine, or None."""
+    try:
+        ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return "dma-buf source cuda unavailable: libcuda.so.1 cannot be loaded (no NVIDIA driver)"
+    return None
+
+
+def source_reason(source, probe, exists=os.path.exists, cuda_reason=libcuda_reason):
+    """Why a dma-buf source cannot be used on the machine whose probe and
+    device nodes (exists) these are, or None."""
     kind, _, arg = source.partition(":")
     if isinstance(probe, dict):
         ent = probe.get(kind) if kind != "heap" else probe.get("heaps", probe.get("heap"))
@@ -159,11 +169,7 @@ def source_reason(source, probe, exists=os.path.exists):
         return None if any(exists(f"/dev/dri/card{i}") for i in range(8)) else \
             "dma-buf source drm unavailable: no /dev/dri/card* (load vgem or a GPU driver)"
     if kind == "cuda":
-        try:
-            ctypes.CDLL("libcuda.so.1")
-        except OSError:
-            return "dma-buf source cuda unavailable: libcuda.so.1 cannot be loaded (no NVIDIA driver)"
-        return None
+        return cuda_reason()
     return f"unknown dma-buf source {source}"
 
 
@@ -187,11 +193,14 @@ def engine_path_rules(top=None):
     return _PATH_RULES[top]
 
 
-def path_reason(arm, source, target_kind, probe, target_path):
-    """Why a dma-buf path cannot run with this source and target, or None."""
+def path_reason(arm, source, target_kind, probe, target_path, rules=None):
+    """Why a dma-buf path cannot run with this source and target, or None.
+    rules: the engine's path rule of the machine under test (default:
+    engine_path_rules() of this checkout)."""
     kind = (source or "").partition(":")[0]
     path = arm[len("dmabuf-"):] if arm.startswith("dmabuf-") else None
-    why = engine_path_rules().get(kind, {}).get(path) if path else None
+    rules = engine_path_rules() if rules is None else rules
+    why = rules.get(kind, {}).get(path) if path else None
     if why:
         return f"{arm} cannot use {source}: the engine refuses it: {why}"
     if arm != "dmabuf-direct":
@@ -214,11 +223,11 @@ def path_reason(arm, source, target_kind, probe, target_path):
     return None
 
 
-def io_uring_reason(info, disabled_value):
+def io_uring_reason(info, disabled_value, euid=None):
     uses_uring = info["ioengine"] == "io_uring" or info["uses_engine"]
     if uses_uring and disabled_value == "2":
         return "io_uring is disabled on this kernel (kernel.io_uring_disabled=2)"
-    if uses_uring and disabled_value == "1" and os.geteuid() != 0:
+    if uses_uring and disabled_value == "1" and (os.geteuid() if euid is None else euid) != 0:
         return "io_uring is restricted (kernel.io_uring_disabled=1) and this user is not privileged"
     return None
 
@@ -232,18 +241,148 @@ def tail_reason(text, n=3):
     return " | ".join((pick or lines)[-n:]) or "no output"
 
 
+def parse_only_reason(fio, job_path, env, arm):
+    """Why fio --parse-only rejects an arm's job file here, or None."""
+    p = subprocess.run([fio, "--parse-only", job_path], env=dict(os.environ, **env),
+                       capture_output=True, text=True, timeout=60)
+    text = p.stdout + p.stderr
+    if p.returncode != 0 or "Bad option" in text or "unrecognized option" in text:
+        return f"fio --parse-only rejects {arm}.fio here: {tail_reason(text)}"
+    return None
+
+
+class LocalHost:
+    """The machine under test is this one: its files, its fio, its /proc.
+    scripts/matrixlib/remote.py's RemoteHost answers the same questions for
+    a machine behind fio --server."""
+    remote = None
+
+    def __init__(self, fio, top):
+        self.fio, self.top = fio, top
+        self.engine_so = os.path.join(top, "engine", "dmabuf.so")
+
+    def on_signal(self):
+        pass
+
+    def engine_reason(self):
+        return None if os.path.isfile(self.engine_so) else \
+            f"{self.engine_so} is not built (run make)"
+
+    def io_uring(self):
+        """kernel.io_uring_disabled and the effective uid of fio's jobs."""
+        return _read_sysctl("/proc/sys/kernel/io_uring_disabled"), os.geteuid()
+
+    def source_reason(self, source, probe):
+        return source_reason(source, probe)
+
+    def path_rules(self):
+        return engine_path_rules(self.top)
+
+    def cell_env(self, m, c, target):
+        return mx.fio_env(m, c, target["path"], self.engine_so)
+
+    def parse_reason(self, c, info, env):
+        return parse_only_reason(self.fio, info["path"], env, c["arm"])
+
+    def job_text(self, info, env, c):
+        return mx.render_job(info["path"], env)
+
+    def command(self, info, env, run_dir, pmu):
+        """fio's argv (run in the cell's directory) and the cmdline file's text."""
+        argv = [self.fio, "--output-format=json+", "--output=fio.json", info["path"]]
+        if pmu.get("available"):
+            # system-wide counts every 100 ms, so the analysis can take fio's
+            # measured window only (as with /proc/stat)
+            argv = [pmu["perf"], "stat", "-a", "-x,", "-I", str(pmu["interval_ms"]),
+                    "-e", pmu["events"], "-o", "perf-stat.csv", "--"] + argv
+        cmdline = ("cd " + shlex.quote(run_dir) + " && env " +
+                   " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()) + " " +
+                   " ".join(shlex.quote(a) for a in argv))
+        return argv, cmdline
+
+    def execute(self, r, c, pd, argv, env):
+        """Run one cell's fio in pd, sampling system CPU meanwhile. Returns
+        (why it failed or None, cell.json extras), or None when interrupted."""
+        limit = r.m["ramp_time"] + r.m["runtime"] + FIO_SLACK_S
+        t0, st0, start = time.monotonic(), proc_stat_cpu(), mx_now()
+        t_launch = time.time()
+        reason = None
+        with open(os.path.join(pd, "stderr.log"), "w") as err, ProcStatSampler() as sampler:
+            r.child = subprocess.Popen(argv, cwd=pd, env=dict(os.environ, **env), stdout=err,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+            try:
+                rc = r.child.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                os.killpg(r.child.pid, signal.SIGKILL)
+                rc = r.child.wait()
+                reason = f"fio did not finish within {limit:.0f} s and was killed"
+            r.child = None
+        elapsed, st1, end = time.monotonic() - t0, proc_stat_cpu(), mx_now()
+        if r.interrupted:
+            return None
+        with open(os.path.join(pd, "stderr.log")) as f:
+            text = f.read()
+        reason = reason or fio_reason(rc, text, os.path.join(pd, "fio.json"))
+        extra = {"start": start, "end": end, "elapsed_s": round(elapsed, 3), "fio_rc": rc,
+                 "engine_lines": engine_lines(text),
+                 "proc_stat": {"clk_tck": os.sysconf("SC_CLK_TCK"), "before": st0, "after": st1,
+                               "note": "system-wide cpu ticks over the whole fio process, ramp included"},
+                 "proc_stat_samples": sampler.doc()}
+        if r.pmu.get("available"):
+            extra["perf_stat"] = {"file": "perf-stat.csv", "start": round(t_launch, 6),
+                                  "events": r.pmu["events"],
+                                  "interval_ms": r.pmu["interval_ms"],
+                                  "note": "perf stat -a -I: system-wide; times are from "
+                                          "its start, which is about 'start'"}
+        return reason, extra
+
+    def precondition(self, r, d, job):
+        """Run the precondition job (a dict of fio options) in d."""
+        argv = [self.fio] + [f"--{k}={v}" for k, v in job.items()] + \
+            ["--output-format=json", "--output=fio.json"]
+        with open(os.path.join(d, "cmdline"), "w") as f:
+            f.write(" ".join(shlex.quote(a) for a in argv) + "\n")
+        with open(os.path.join(d, "stderr.log"), "w") as err:
+            r.child = subprocess.Popen(argv, cwd=d, stdout=err, stderr=subprocess.STDOUT,
+                                       start_new_session=True)
+            rc = r.child.wait()
+            r.child = None
+        return rc
+
+
+def engine_lines(text):
+    """The engine's fio-dmabuf: counter lines of fio's output."""
+    return [l for l in text.splitlines() if l.startswith("fio-dmabuf:")]
+
+
+def fio_reason(rc, text, fio_json):
+    """Why a finished fio run is not a good one (its exit status, its
+    output, its JSON), or None."""
+    if rc < 0:
+        return (f"fio was killed by {signal.Signals(-rc).name}; last output: "
+                f"{tail_reason(text)}")
+    if rc != 0:
+        return f"fio exited {rc}: {tail_reason(text)}"
+    return judge_file(fio_json, text)     # what a good fio run is
+
+
 class Runner:
-    def __init__(self, args, m, planned, infos, out, target, fio, top, probe, log=sys.stderr):
+    def __init__(self, args, m, planned, infos, out, target, fio, top, probe, log=sys.stderr,
+                 host=None, label=""):
         self.a, self.m, self.infos = args, m, infos
         self.planned = planned
         self.out, self.target, self.fio, self.top, self.probe = out, target, fio, top, probe
         self.log = log
-        self.engine_so = os.path.join(top, "engine", "dmabuf.so")
+        self.host = host or LocalHost(fio, top)
+        self.label = label          # prefix of the progress lines: the remote's name
+        self.engine_so = self.host.engine_so
         self.interrupted = False
         self.child = None
         self.preflight = {}
         self.partial = os.path.join(out, ".partial")
         self.pmu = {"available": False}
+        self.earlier = {}           # run id -> reasons of attempts --resume redoes
+        self._first_run = True
 
     @property
     def planned(self):
@@ -257,9 +396,10 @@ class Runner:
     # -- signals
     def on_signal(self, signum, _frame):
         if not self.interrupted:
-            print(f"\nrun-matrix: got {signal.Signals(signum).name}; stopping after "
+            print(f"\nrun-matrix: {self.label}got {signal.Signals(signum).name}; stopping after "
                   f"discarding the cell in progress", file=self.log, flush=True)
         self.interrupted = True
+        self.host.on_signal()
         if self.child and self.child.poll() is None:
             try:
                 os.killpg(self.child.pid, signal.SIGINT)
@@ -278,24 +418,21 @@ class Runner:
         return self.preflight[key]
 
     def arm_preflight(self, c):
-        info = self.infos[c["arm"]]
-        if info["uses_engine"] and not os.path.isfile(self.engine_so):
-            return f"{self.engine_so} is not built (run make)"
-        r = io_uring_reason(info, _read_sysctl("/proc/sys/kernel/io_uring_disabled"))
+        info, h = self.infos[c["arm"]], self.host
+        if info["uses_engine"]:
+            r = h.engine_reason()
+            if r:
+                return r
+        r = io_uring_reason(info, *h.io_uring())
         if r:
             return r
         if info["uses_source"]:
-            r = source_reason(c["source"], self.probe) or path_reason(
-                info.get("path_arm", c["arm"]), c["source"], self.target["kind"], self.probe, self.target["path"])
+            r = h.source_reason(c["source"], self.probe) or path_reason(
+                info.get("path_arm", c["arm"]), c["source"], self.target["kind"], self.probe,
+                self.target["path"], rules=h.path_rules())
             if r:
                 return r
-        env = dict(os.environ, **mx.fio_env(self.m, c, self.target["path"], self.engine_so))
-        p = subprocess.run([self.fio, "--parse-only", info["path"]], env=env,
-                           capture_output=True, text=True, timeout=60)
-        text = p.stdout + p.stderr
-        if p.returncode != 0 or "Bad option" in text or "unrecognized option" in text:
-            return f"fio --parse-only rejects {c['arm']}.fio here: {tail_reason(text)}"
-        return None
+        return h.parse_reason(c, info, h.cell_env(self.m, c, self.target))
 
     # -- per cell
     def cell_doc(self, c, status, reason, **extra):
@@ -306,6 +443,8 @@ class Runner:
             if k in c:
                 doc[k] = c[k]
         doc.update(extra)
+        if c["run_id"] in self.earlier:
+            doc["earlier_attempts"] = self.earlier[c["run_id"]]
         return doc
 
     def run_cell(self, c):
@@ -315,21 +454,14 @@ class Runner:
         pd = os.path.join(self.partial, c["run_id"])
         shutil.rmtree(pd, ignore_errors=True)
         os.makedirs(pd)
-        cell_env = mx.fio_env(self.m, c, self.target["path"], self.engine_so)
+        cell_env = self.host.cell_env(self.m, c, self.target)
         with open(os.path.join(pd, "job.fio"), "w") as f:
             f.write(f"; {c['arm']}.fio as fio read it for run {c['run_id']}: include\n"
                     f"; inlined, variables expanded from the environment in cmdline.\n"
                     f"; Self-contained: 'fio job.fio' repeats this run.\n")
-            f.write(mx.render_job(info["path"], cell_env))
-        argv = [self.fio, "--output-format=json+", "--output=fio.json", info["path"]]
-        if self.pmu.get("available"):
-            # system-wide counts every 100 ms, so the analysis can take fio's
-            # measured window only (as with /proc/stat)
-            argv = [self.pmu["perf"], "stat", "-a", "-x,", "-I", str(self.pmu["interval_ms"]),
-                    "-e", self.pmu["events"], "-o", "perf-stat.csv", "--"] + argv
-        cmdline = ("cd " + shlex.quote(self.out + "/runs/" + c["run_id"]) + " && env " +
-                   " ".join(f"{k}={shlex.quote(v)}" for k, v in cell_env.items()) + " " +
-                   " ".join(shlex.quote(a) for a in argv))
+            f.write(self.host.job_text(info, cell_env, c))
+        argv, cmdline = self.host.command(info, cell_env, self.out + "/runs/" + c["run_id"],
+                                          self.pmu)
         with open(os.path.join(pd, "cmdline"), "w") as f:
             f.write(cmdline + "\n")
         skip = self.arm_skip(c) or self.partner_skip(c)
@@ -341,52 +473,32 @@ class Runner:
             write_json(os.path.join(pd, "cell.json"), self.cell_doc(c, "skipped", skip))
             os.rename(pd, os.path.join(self.out, "runs", c["run_id"]))
             return "skipped"
-        env = dict(os.environ, **cell_env)
-        limit = self.m["ramp_time"] + self.m["runtime"] + FIO_SLACK_S
-        t0, st0, start = time.monotonic(), proc_stat_cpu(), mx_now()
-        t_launch = time.time()
-        reason = None
-        with open(os.path.join(pd, "stderr.log"), "w") as err, ProcStatSampler() as sampler:
-            self.child = subprocess.Popen(argv, cwd=pd, env=env, stdout=err,
-                                          stderr=subprocess.STDOUT, start_new_session=True)
-            try:
-                rc = self.child.wait(timeout=limit)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.child.pid, signal.SIGKILL)
-                rc = self.child.wait()
-                reason = f"fio did not finish within {limit:.0f} s and was killed"
-            self.child = None
-        elapsed, st1, end = time.monotonic() - t0, proc_stat_cpu(), mx_now()
-        if self.interrupted:
+        got = self.host.execute(self, c, pd, argv, cell_env)
+        if got is None or self.interrupted:
             shutil.rmtree(pd, ignore_errors=True)
             return None
-        with open(os.path.join(pd, "stderr.log")) as f:
-            text = f.read()
-        fj = os.path.join(pd, "fio.json")
-        if reason is None and rc < 0:
-            reason = (f"fio was killed by {signal.Signals(-rc).name}; last output: "
-                      f"{tail_reason(text)}")
-        elif reason is None and rc != 0:
-            reason = f"fio exited {rc}: {tail_reason(text)}"
-        if reason is None:
-            reason = judge_file(fj, text)     # what a good fio run is
+        reason, extra = got
         status = "failed" if reason else "ok"
+        fj = os.path.join(pd, "fio.json")
         if status == "failed" and os.path.exists(fj):
             os.rename(fj, os.path.join(pd, "fio-failed.json"))
-        extra = {"start": start, "end": end, "elapsed_s": round(elapsed, 3), "fio_rc": rc,
-                 "engine_lines": [l for l in text.splitlines() if l.startswith("fio-dmabuf:")],
-                 "proc_stat": {"clk_tck": os.sysconf("SC_CLK_TCK"), "before": st0, "after": st1,
-                               "note": "system-wide cpu ticks over the whole fio process, ramp included"},
-                 "proc_stat_samples": sampler.doc()}
-        if self.pmu.get("available"):
-            extra["perf_stat"] = {"file": "perf-stat.csv", "start": round(t_launch, 6),
-                                  "events": self.pmu["events"],
-                                  "interval_ms": self.pmu["interval_ms"],
-                                  "note": "perf stat -a -I: system-wide; times are from "
-                                          "its start, which is about 'start'"}
         write_json(os.path.join(pd, "cell.json"), self.cell_doc(c, status, reason, **extra))
         os.rename(pd, os.path.join(self.out, "runs", c["run_id"]))
         return status
+
+    def redo_lost(self):
+        """On the first run of a resumed directory, cells that failed because
+        the machine under test was lost (cell.json retry) are run again:
+        their directories go, their reasons are kept for the new attempt."""
+        runs = os.path.join(self.out, "runs")
+        for rid in sorted(os.listdir(runs)):
+            try:
+                doc = schema.load_json(os.path.join(runs, rid, "cell.json"))
+            except (OSError, ValueError):
+                continue
+            if doc.get("status") == "failed" and doc.get("retry"):
+                self.earlier[rid] = doc.get("earlier_attempts", []) + [doc.get("reason")]
+                shutil.rmtree(os.path.join(runs, rid))
 
     def precondition(self):
         """Write the region once, sequentially, so reads do not hit unwritten
@@ -396,18 +508,11 @@ class Runner:
             return
         shutil.rmtree(d, ignore_errors=True)
         os.makedirs(d)
-        argv = [self.fio, "--name=precondition", f"--filename={self.target['path']}",
-                f"--size={self.m['size']}", "--rw=write", "--bs=1m", "--iodepth=16",
-                "--ioengine=libaio", "--direct=1", "--output-format=json", "--output=fio.json"]
-        with open(os.path.join(d, "cmdline"), "w") as f:
-            f.write(" ".join(shlex.quote(a) for a in argv) + "\n")
-        print(f"run-matrix: preconditioning {self.target['path']} ({self.m['size']} bytes)",
-              file=self.log, flush=True)
-        with open(os.path.join(d, "stderr.log"), "w") as err:
-            self.child = subprocess.Popen(argv, cwd=d, stdout=err, stderr=subprocess.STDOUT,
-                                          start_new_session=True)
-            rc = self.child.wait()
-            self.child = None
+        job = {"name": "precondition", "filename": self.target["path"], "size": self.m["size"],
+               "rw": "write", "bs": "1m", "iodepth": 16, "ioengine": "libaio", "direct": 1}
+        print(f"run-matrix: {self.label}preconditioning {self.target['path']} "
+              f"({self.m['size']} bytes)", file=self.log, flush=True)
+        rc = self.host.precondition(self, d, job)
         if self.interrupted:
             return
         if rc != 0:
@@ -419,6 +524,9 @@ class Runner:
         'interrupted'."""
         os.makedirs(os.path.join(self.out, "runs"), exist_ok=True)
         shutil.rmtree(self.partial, ignore_errors=True)
+        if self._first_run:
+            self._first_run = False
+            self.redo_lost()
         done = set(os.listdir(os.path.join(self.out, "runs")))
         counts = {"ok": 0, "skipped": 0, "failed": 0}
         for rid in done:
@@ -432,7 +540,8 @@ class Runner:
         n = len(self.planned)
         todo = [c for c in self.planned if c["run_id"] not in done]
         if done:
-            print(f"run-matrix: resuming: {len(done)} of {n} cells already done", file=self.log)
+            print(f"run-matrix: {self.label}resuming: {len(done)} of {n} cells already done",
+                  file=self.log)
         t_start = time.monotonic()
         ran_time, ran = 0.0, 0
         guess = self.m["ramp_time"] + self.m["runtime"] + 1.0
@@ -455,7 +564,7 @@ class Runner:
             eta = per * sum(1 for x in left if not self.cached_skip(x))
             what = (f"{c['arm']}{'/' + c['source'] if c['source'] else ''} {c['pattern']} "
                     f"bs={mx.bs_label(c['bs'])} qd={c['iodepth']} nj={c['numjobs']} r{c['repeat']}")
-            print(f"[{i}/{n}] {what}: {status} ({dt:.1f} s) | elapsed "
+            print(f"{self.label}[{i}/{n}] {what}: {status} ({dt:.1f} s) | elapsed "
                   f"{hms(time.monotonic() - t_start)}, ETA {hms(eta)}", file=self.log, flush=True)
         shutil.rmtree(self.partial, ignore_errors=True)
         counts["interrupted"] = self.interrupted

@@ -15,6 +15,7 @@ sys.path.insert(0, os.path.join(TOP, "analysis"))
 from fioab import fio                # noqa: E402  the shared rules
 from matrixlib import matrix as mx   # noqa: E402
 from matrixlib import meta as mt     # noqa: E402
+from matrixlib import remote as rm   # noqa: E402
 from matrixlib import runner as rn   # noqa: E402
 from matrixlib import schema         # noqa: E402
 from matrixlib import target as tg   # noqa: E402
@@ -452,6 +453,345 @@ def cell_schema():
         b = dict(c, **{key: val})
         check(schema.validate_cell(b), f"bad {key} accepted")
     check(schema.validate_cell(dict(c, status="skipped")), "skip without a reason accepted")
+
+
+# ---- --remote: remote.py and scripts/remote-collect ----------------------------
+
+COLLECT = os.path.join(TOP, "scripts", "remote-collect")
+PROBE = os.path.join(TOP, "build", "dmabuf-probe")
+ENGINE = os.path.join(TOP, "engine", "dmabuf.so")
+
+
+def collect(*args):
+    """Run scripts/remote-collect here, as fio's server would there."""
+    p = subprocess.run(["sh", COLLECT] + [str(a) for a in args], capture_output=True,
+                       text=True, timeout=120)
+    check(p.returncode == 0, f"remote-collect {args[0]} exited {p.returncode}: {p.stderr}")
+    return p
+
+
+def served(state, tag, host="fdm-test"):
+    """What fio's client prints of state/fetch.fio: the exec engine's
+    'NAME : program=true, arguments=HEX' line per job, as '<host> ...',
+    read with this test's own INI reading, in a shuffled order."""
+    import random
+    lines, name = [], None
+    with open(os.path.join(state, "fetch.fio")) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if line.startswith("[") and line != "[global]":
+                name = line[1:-1]
+            elif line.startswith("arguments=") and name:
+                lines.append(f"<{host}> {name} : program=true, arguments={line[10:]}")
+                lines.append(f"<{host}> {name} : Running true {line[10:]}")
+    random.Random(tag).shuffle(lines)
+    return "\n".join(["hostname=fdm-test, be=0, 64-bit, os=Linux"] + lines) + "\n"
+
+
+def facts_here(d, kind, path):
+    collect("facts", d, kind, path, ENGINE, PROBE, tg.DATA_FILE,
+            ",".join(f"{o}:{n}" for o, n in tg.signature_ranges()))
+    collect("emit", d, "t1")
+    return rm.sections(rm.payload(served(d, "t1"), "t1"))
+
+
+@test
+def remote_spec():
+    s = rm.parse_spec("host1")
+    check((s["host"], s["port"], s["label"], s["client"]) == ("host1", 8765, "host1", "host1,8765"),
+          f"plain host: {s}")
+    s = rm.parse_spec("127.0.0.1:8801")
+    check((s["port"], s["label"], s["client"], s["name"]) ==
+          (8801, "127.0.0.1_8801", "127.0.0.1,8801", "127.0.0.1:8801"), f"host:port: {s}")
+    s = rm.parse_spec("[::1]:9000")
+    check((s["host"], s["client"], s["label"]) == ("::1", "ip6:::1,9000", "..1_9000"), f"v6: {s}")
+    for bad, why in (("a:99999", "not in 1..65535"), ("a b", "expected HOST"), ("", "expected"),
+                     ("host:", "expected HOST"), ("-x", "expected HOST")):
+        try:
+            rm.parse_spec(bad)
+        except rm.RemoteError as e:
+            check(why in str(e), f"{bad!r}: unclear message {e}")
+            continue
+        raise AssertionError(f"--remote {bad!r} accepted")
+    for bad in ("relative/dir", "/a b", "/a;b", "/a$b", "/a#b"):
+        try:
+            rm.check_path("--dir", bad)
+        except rm.RemoteError as e:
+            check("absolute" in str(e) and repr(bad) in str(e), f"{bad!r}: {e}")
+            continue
+        raise AssertionError(f"remote path {bad!r} accepted")
+
+
+@test
+def remote_client_json():
+    """fio --client's JSON (client_stats, an 'All clients' sum when there are
+    several jobs, hostname/port on each) back into fio's own layout, which
+    the shared judge (fioab.fio) accepts and the client layout it refuses."""
+    job = {"jobname": "mem", "groupid": 0, "error": 0, "job_start": 1, "job_runtime": 300,
+           "read": {"total_ios": 7}, "hostname": "127.0.0.1", "port": 8801}
+    two = {"fio version": "fio-3.41", "global options": {}, "disk_util": [],
+           "client_stats": [dict(job), dict(job, job_start=2),
+                            dict(job, jobname="All clients", job_start=0)]}
+    check(fio.judge(two) is not None, "the judge took client/server JSON as it is")
+    got = rm.local_doc(two)
+    check(fio.judge(got) is None, f"the judge refuses the converted JSON: {fio.judge(got)}")
+    check([j["job_start"] for j in got["jobs"]] == [1, 2], f"jobs: {got['jobs']}")
+    check(all("hostname" not in j and "port" not in j for j in got["jobs"]), "client keys kept")
+    check("client_stats" not in got and got["disk_util"] == [], "top level")
+    one = dict(two, client_stats=[dict(job)])
+    check(len(rm.local_doc(one)["jobs"]) == 1, "a lone job is no 'All clients' sum")
+    text = "<fdm-r1> fio-dmabuf: job=mem x\n{\n" + '  "a": 1\n}\nclient: tail\n'
+    log, doc = rm.split_output(text)
+    check(doc == {"a": 1} and "fio-dmabuf: job=mem" in log and "tail" in log, f"split: {log!r}")
+    check(rm.strip_prefix("<fdm-r1> fio-dmabuf: x") == "fio-dmabuf: x", "prefix")
+    # what fio 3.41 printed when its server was killed, and when none listened
+    check("lost during the run" in rm.lost_reason("client: host=127.0.0.1 disconnected\n",
+                                                  "127.0.0.1:8801"), "disconnect")
+    why = rm.lost_reason("fio: connect: Connection refused\nfio: failed to connect to "
+                         "127.0.0.1:8801\n", "127.0.0.1:8801")
+    check(why.startswith("fio server 127.0.0.1:8801 unreachable") and "refused" in why, why)
+    check(rm.lost_reason("fio: job error\n", "h:1") is None, "a job error is not a lost server")
+
+
+@test
+def remote_with_exec():
+    """The sampler's exec_prerun/exec_postrun reach every job: fio's own
+    parser (--showcmd) is the judge."""
+    env = mx.fio_env(small_matrix(size=1 << 20, runtime=1, ramp_time=0, rwmixread=70),
+                     {"pattern": "randread", "bs": 4096, "iodepth": 1, "numjobs": 2,
+                      "source": None}, "/tmp/x", ENGINE)
+    for arm in ("mem", "psync"):
+        text = rm.with_exec(mx.render_job(os.path.join(TOP, "jobs", arm + ".fio"), env),
+                            "echo PRE", "echo POST")
+        path = write(tempfile.mktemp(suffix=".fio"), text)
+        p = subprocess.run([fio.fio_binary(TOP), "--showcmd", path], capture_output=True,
+                           text=True)
+        os.unlink(path)
+        check(p.returncode == 0, f"{arm}: fio --showcmd: {p.stderr}")
+        jobs = [l for l in p.stdout.split("--name=")[1:]] or [""]
+        check("--exec_prerun=echo PRE" in p.stdout and "--exec_postrun=echo POST" in p.stdout
+              and p.stdout.index("--exec_prerun") < p.stdout.index("--name="),
+              f"{arm}: not in the global options: {p.stdout}")
+        check(len(jobs) == 1, f"{arm}: {len(jobs)} jobs")
+    check(rm.with_exec("[j]\nbs=4k\n", "a", "b").startswith("[global]\nexec_prerun=a\n"),
+          "a job file without [global]")
+
+
+@test
+def remote_collect_channel():
+    """remote-collect's sections and hex chunks, read back as fio's client
+    prints them: bytes of every value survive (a payload larger than one
+    chunk, with newlines, ';', '#', '$' and non-ASCII)."""
+    d = tempfile.mkdtemp()
+    out = os.path.join(d, "out")
+    os.makedirs(out)
+    blob = bytes(range(256)) * 40 + bytes(100) + b"; # ${X} $ncpus\n\n@@ fake 1 0\n"
+    with open(os.path.join(d, "blob"), "wb") as f:
+        f.write(blob)
+    # one section by remote-collect's own sect(), through its parse command's path
+    p = subprocess.run(["sh", "-c", f'. /dev/null; OUT={out}; ' + "sect() { " +
+                        "_name=$1; shift; \"$@\" >\"$OUT/.t\" 2>&1; _rc=$?; " +
+                        "_n=$(wc -c <\"$OUT/.t\" | tr -d ' '); " +
+                        "{ printf '@@ %s %s %s\\n' \"$_name\" \"$_n\" \"$_rc\"; cat \"$OUT/.t\"; " +
+                        "printf '\\n'; } >\"$OUT/$_name\"; }; " +
+                        f"sect blob cat {d}/blob; sect fails sh -c 'echo no; exit 3'"],
+                       capture_output=True)
+    check(p.returncode == 0, p.stderr)
+    collect("emit", d, "x.1")
+    with open(os.path.join(d, "fetch.fio")) as f:
+        n = sum(1 for l in f if l.startswith("[fdm-"))
+    check(n >= 2, f"{n} chunk(s): the test wants more than one")
+    text = served(d, "x.1")
+    secs = rm.sections(rm.payload(text, "x.1"))
+    check(secs["blob"] == (0, blob.decode(errors="replace")), "the blob did not survive")
+    check(secs["fails"] == (3, "no\n"), f"exit status or text lost: {secs['fails']}")
+    # a chunk that did not come back, another answer's chunks
+    drop = "\n".join(l for l in text.splitlines() if "-1-" not in l.split(" : ")[0])
+    for bad, want in ((drop, "did not come back"), (text, "no answer y.1")):
+        try:
+            rm.payload(bad, "y.1" if want == "no answer y.1" else "x.1")
+        except rm.RemoteError as e:
+            check(want in str(e), f"unclear: {e}")
+            continue
+        raise AssertionError(f"payload accepted: {want}")
+
+
+@test
+def remote_facts_are_the_machines():
+    """remote-collect run here must say what this machine's own readers say
+    (meta.py's local_facts, socket, platform, dmabuf-probe run directly)."""
+    import platform
+    import socket
+    d = tempfile.mkdtemp()
+    data = tempfile.mkdtemp(dir="/var/tmp")
+    try:
+        secs = facts_here(d, "dir", data)
+        paths = rm.remote_paths(TOP, "dir", data)
+        got = rm.facts_meta(secs, rm.parse_spec("h:1"), paths)
+        want = mt.local_facts(fio.fio_binary(TOP), TOP, {"kind": "file", "path": data})
+        check(got["hostname"] == socket.gethostname(), f"hostname {got['hostname']}")
+        check(got["kernel"] == {"release": platform.release(),
+                                "cmdline": open("/proc/cmdline").read().strip()}, "kernel")
+        for k in ("virtualization", "iommu", "cpu", "memory_bytes"):
+            check(got[k] == want[k], f"{k}: remote-collect says {got[k]!r}, meta.py {want[k]!r}")
+        live = json.loads(subprocess.run([PROBE, "--json"], capture_output=True,
+                                         text=True).stdout)
+        check(got["probe"] == live, "dmabuf-probe --json differs")
+        rules = json.loads(subprocess.run([PROBE, "--paths"], capture_output=True,
+                                          text=True).stdout)
+        host = rm.RemoteHost(rm.parse_spec("h:1"), "fio", paths, sys.stderr)
+        host.secs = secs
+        check(host.path_rules() == rules, "the engine's path rule differs")
+        check(host.io_uring() == (rn._read_sysctl("/proc/sys/kernel/io_uring_disabled"),
+                                  os.geteuid()), f"io_uring {host.io_uring()}")
+        check(host.engine_reason() is None, f"the engine is here: {host.engine_reason()}")
+        for src in ("udmabuf", "heap", "heap:system", "drm", "mem"):
+            check(host.source_reason(src, live) == rn.source_reason(src, live),
+                  f"{src}: {host.source_reason(src, live)!r} vs {rn.source_reason(src, live)!r}")
+        # the directory check: the same verdict as the local one
+        check(tg.dir_verdict(data, 1 << 20, rm.dir_facts(secs, data)) ==
+              tg.check_dir(data, 1 << 20), "dir verdicts differ")
+        free = tg.dir_facts(data)["free"]
+        for size in (free * 4, ):
+            for facts in (rm.dir_facts(secs, data), tg.dir_facts(data)):
+                try:
+                    tg.dir_verdict(data, size, facts)
+                except tg.TargetError as e:
+                    check("bytes are free" in str(e), str(e))
+                    continue
+                raise AssertionError("a matrix larger than the free space was accepted")
+        secs = facts_here(d, "dir", data + "/nonexistent")
+        try:
+            tg.dir_verdict(data + "/nonexistent", 1, rm.dir_facts(secs, data + "/nonexistent"))
+            raise AssertionError("a missing --dir accepted")
+        except tg.TargetError as e:
+            check("is not a directory" in str(e), str(e))
+    finally:
+        subprocess.run(["rm", "-rf", d, data])
+
+
+@test
+def remote_device_facts():
+    """The device check from remote-collect's facts gives the local verdict
+    on the same images (ext4, a DOS partition table, blank)."""
+    d = tempfile.mkdtemp()
+    try:
+        imgs = {}
+        blank = os.path.join(d, "blank.img")
+        with open(blank, "wb") as f:
+            f.truncate(8 << 20)
+        imgs["blank"] = blank
+        mbr = os.path.join(d, "mbr.img")
+        head = bytearray(8 << 20)
+        head[446 + 4] = 0x83
+        head[510:512] = b"\x55\xaa"
+        with open(mbr, "wb") as f:
+            f.write(head)
+        imgs["mbr"] = mbr
+        mkfs = "/usr/sbin/mkfs.ext4" if os.path.exists("/usr/sbin/mkfs.ext4") else "mkfs.ext4"
+        ext4 = os.path.join(d, "ext4.img")
+        with open(ext4, "wb") as f:
+            f.truncate(32 << 20)
+        if subprocess.run([mkfs, "-q", "-F", ext4], capture_output=True).returncode == 0:
+            imgs["ext4"] = ext4
+        imgs["missing"] = os.path.join(d, "nonexistent")
+        imgs["chardev"] = "/dev/null"
+        for name, path in imgs.items():
+            secs = facts_here(os.path.join(d, "st-" + name), "device", path)
+            verdicts = []
+            for facts in (rm.device_facts(secs), tg.device_facts(path)):
+                try:
+                    verdicts.append(tg.device_verdict(path, facts, False))
+                except tg.TargetError as e:
+                    verdicts.append(str(e))
+            check(verdicts[0] == verdicts[1], f"{name}: remote {verdicts[0]!r}, "
+                                              f"local {verdicts[1]!r}")
+            # our own magic check alone, from the bytes remote-collect read
+            if name in ("mbr", "ext4"):
+                with open(path, "rb") as f:
+                    full = f.read(70000)
+                facts = rm.device_facts(dict(secs, blkid=(1, "")))
+                check(facts["signatures"] == tg.own_signatures(full) != [],
+                      f"{name}: signatures from the ranges {facts['signatures']} vs "
+                      f"{tg.own_signatures(full)}")
+        check("ext4" in imgs, "mkfs.ext4 missing: the ext4 case did not run")
+    finally:
+        subprocess.run(["rm", "-rf", d])
+
+
+@test
+def remote_sampler():
+    """remote-collect's sampler against this test's own clock and /proc/stat,
+    and the analysis' system CPU over a window from it against the runner's
+    own sampler running alongside."""
+    import time
+    sys.path.insert(0, os.path.join(TOP, "analysis"))
+    from fioab import load
+    d = tempfile.mkdtemp()
+    try:
+        local = rn.ProcStatSampler()
+        with local:
+            t0 = time.time()
+            collect("start", d, "0.05", "cellA")
+            t_started = time.time()
+            collect("start", d, "0.05", "cellA")        # a second job of the cell
+            time.sleep(0.5)
+            burn = time.time() + 0.3
+            while time.time() < burn:
+                pass
+            collect("stop", d, "cellA")                 # the first job ends: go on
+            t_first = time.time()
+            time.sleep(1.0)
+            t_stop = time.time()
+            collect("stop", d, "cellA")                 # the last one: final sample
+            t1 = time.time()
+        with open("/proc/stat") as f:
+            cpus = sum(1 for l in f if l[:3] == "cpu" and l[3].isdigit())
+        doc = rm.samples_doc(rm.sections(rm.payload(served(d, "cellA"), "cellA")), 0.05)
+        rows = doc["samples"]
+        ts = [r[0] for r in rows]
+        check(t0 <= ts[0] <= t_started and t_stop <= ts[-1] <= t1,
+              f"first and last sample at {ts[0]:.3f}, {ts[-1]:.3f}: not within the first start "
+              f"({t0:.3f}..{t_started:.3f}) and the last stop ({t_stop:.3f}..{t1:.3f}); "
+              f"the clock is not CLOCK_REALTIME, or a stop ended the sampling early")
+        check(any(t_first < t < t_stop for t in ts), "no samples between the first job's "
+                                                     "stop and the last one's")
+        # every 50 ms, give or take what a loaded machine does to fork and exec
+        gaps = sorted(b - a for a, b in zip(ts, ts[1:]))
+        check(len(rows) >= 6 and gaps[len(gaps) // 2] < 0.2,
+              f"{len(rows)} samples, median gap {gaps[len(gaps) // 2]:.2f} s")
+        check(all(len(r) == len(local.samples[0]) for r in rows), "columns differ from the "
+                                                                  "runner's own")
+        check(all(x <= y for a, b in zip(rows, rows[1:]) for x, y in zip(a[1:11], b[1:11])),
+              "counters go back")
+        check(doc["cpus"] == cpus and doc["clk_tck"] == os.sysconf("SC_CLK_TCK"), "cpus, tck")
+        check(doc["sampler"]["host"] == os.uname().nodename, "sampler host")
+        w0, w1 = ts[0] + 0.1, ts[-1] - 0.1
+        a, b = load.system_busy_s(doc, w0, w1), load.system_busy_s(local.doc(), w0, w1)
+        check(a is not None and b is not None and abs(a - b) <= 0.1 + 0.05 * b,
+              f"system busy over the window: remote-collect {a}, runner {b}")
+        # a new cell's start drops what an earlier cell left
+        collect("start", d, "0.05", "cellB")
+        collect("stop", d, "cellB")
+        doc = rm.samples_doc(rm.sections(rm.payload(served(d, "cellB"), "cellB")), 0.05)
+        check(doc["samples"][0][0] > t1, "cellB kept cellA's samples")
+    finally:
+        subprocess.run(["rm", "-rf", d])
+
+
+@test
+def signature_ranges_cover_the_magics():
+    """own_signatures() on just the ranges signature_ranges() names finds what
+    it finds on the whole head, for a head holding each magic."""
+    for off, magic, what in tg._MAGICS:
+        head = bytearray(70000)
+        head[off:off + len(magic)] = magic
+        sparse = tg.head_from_ranges({o: bytes(head[o:o + n]) for o, n in tg.signature_ranges()})
+        check(tg.own_signatures(sparse) == tg.own_signatures(bytes(head)) == [what],
+              f"{what}: {tg.own_signatures(sparse)}")
+    check(tg.parse_blkid("PTTYPE=dos\n") == ["a dos partition table"], "blkid PTTYPE")
+    check(tg.parse_blkid("TYPE=ext4\nUSAGE=filesystem\nUUID=u\n") ==
+          ["a ext4 file system (UUID u)"], "blkid TYPE")
 
 
 for t in TESTS:

@@ -4,13 +4,16 @@ Everything that is wrong with an input raises LoadError naming the file and
 the problem; nothing is skipped silently. The numbers kept per run are the
 ones the statistics need (see Run).
 """
+import datetime
 import os
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .fio import DDIRS, check_doc, fmt_size, parse_size
-from .jsondoc import LoadError, load_json, need
+from . import fiojson
+from .fio import DDIRS, FIO_JSON, check_doc, fmt_size, parse_size
+from .jsondoc import LoadError, load_json, need, parse_json, read_text
 from .stats import merge_bins
 
 # the parts of a cell that identify it; repeats of one cell are replicates
@@ -108,14 +111,12 @@ def cell_label(cell, short=False):
 
 def _check_options(path, jobs, doc, cell):
     """Cross-check the explicitly set fio options against cell.json."""
-    glob = doc.get("global options") or {}
     for i, job in enumerate(jobs):
-        opts = dict(glob)
-        opts.update(job.get("job options") or {})
+        opts = fiojson.job_options(doc, job)
         c = cell_dict(cell)
-        if "rw" in opts or "readwrite" in opts:
-            rw = opts.get("rw", opts.get("readwrite"))
-            if rw != c["pattern"]:
+        if "rw" in opts:
+            rw = opts["rw"]
+            if fiojson.pattern_of(rw) != c["pattern"]:
                 raise LoadError(path, "jobs[%d] ran rw=%s but cell.json says "
                                 "pattern %s" % (i, rw, c["pattern"]))
         if "bs" in opts and "," not in opts["bs"] and ":" not in opts["bs"]:
@@ -136,10 +137,13 @@ def _check_options(path, jobs, doc, cell):
                                 "says iodepth %d" % (i, opts["iodepth"], c["iodepth"]))
 
 
-def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0):
+def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0, need_bins=True,
+              plain_kind="lat"):
     """Turn one parsed fio json+ document into a Run (all jobs summed).
     It must be a good run as fio.check_doc defines it (the runner and the
-    tests judge theirs with the same rule)."""
+    tests judge theirs with the same rule). With need_bins=False plain json
+    (no latency bins) is taken too: the Run then has mean latencies from
+    `plain_kind`_ns (N and mean) and no bins, so no latency percentiles."""
     check_doc(path, doc)
     jobs = doc["jobs"]
     if cell is not None:
@@ -169,6 +173,9 @@ def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0):
                       "bins" in job[d][k + "_ns"] and job[d].get("total_ios")
                       for d in DDIRS) for k in ("lat", "clat")}
         kind = "lat" if has["lat"] else "clat" if has["clat"] else None
+        binned = kind is not None
+        if kind is None and not need_bins:
+            kind = plain_kind   # plain json: fio's mean of lat_ns or clat_ns, no bins
         job_ios = 0
         for d in DDIRS:
             dd = job.get(d)
@@ -188,6 +195,12 @@ def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0):
             lat = need(path, dd, kind + "_ns", dict, w)
             ln = need(path, lat, "N", int, "%s.%s_ns" % (w, kind))
             mean = need(path, lat, "mean", (int, float), "%s.%s_ns" % (w, kind))
+            if not binned:
+                per_dir.setdefault(d, []).append((_NO_BINS, _NO_BINS, ln, mean * ln))
+                lat_n += ln
+                lat_sum += mean * ln
+                kinds.add(kind)
+                continue
             b = need(path, lat, "bins", dict, "%s.%s_ns" % (w, kind))
             try:
                 keys = np.fromiter((int(k) for k in b), dtype=np.int64, count=len(b))
@@ -212,7 +225,7 @@ def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0):
         ios += job_ios          # above 0: check_doc made sure
     if len(kinds) > 1:
         raise LoadError(path, "jobs mix lat and clat latency bins")
-    keys, counts = merge_bins(bins)
+    keys, counts = merge_bins(bins) if bins else (_NO_BINS, _NO_BINS)
     lat_dir = {}
     for d, parts in per_dir.items():
         k, c = merge_bins((p[0], p[1]) for p in parts)
@@ -223,6 +236,9 @@ def parse_fio(path, doc, cell=None, run_id="", repeat=0, order=0):
                lat_sum_ns=lat_sum, bin_ns=keys, bin_count=counts,
                fio_pct=fio_pct, fio_version=str(doc["fio version"]), path=path,
                lat_dir=lat_dir, windows=windows)
+
+
+_NO_BINS = np.zeros(0, dtype=np.int64)
 
 
 # columns of a runner sample (cell.json proc_stat_samples): time, the ten
@@ -385,6 +401,11 @@ def load_results(root):
     """Load RESULTS/ (meta.json + runs/*/cell.json [+ fio.json])."""
     if not os.path.isdir(root):
         raise LoadError(root, "not a directory")
+    if not os.path.exists(os.path.join(root, "meta.json")) and \
+            not os.path.isdir(os.path.join(root, "runs")):
+        raise LoadError(root, "not a result directory of scripts/run-matrix (no meta.json, "
+                        "no runs/); for a directory of fio's own JSON output use "
+                        "analysis/report --fio-json")
     meta = load_meta(os.path.join(root, "meta.json"))
     runs_dir = os.path.join(root, "runs")
     if not os.path.isdir(runs_dir):
@@ -432,6 +453,11 @@ def load_results(root):
     if len(versions) > 1:
         warnings.append("%s: runs come from different fio versions: %s"
                         % (root, ", ".join(sorted(versions))))
+    _check_kinds(root, entries)
+    return ResultSet(path=root, meta=meta, entries=entries, warnings=warnings)
+
+
+def _check_kinds(root, entries):
     kinds = {}
     for e in entries:
         if e.run is not None:
@@ -440,7 +466,163 @@ def load_results(root):
         if len(k) > 1:
             raise LoadError(root, "cell %s mixes lat and clat latency bins across "
                             "repeats; pooled percentiles would be wrong" % cell_label(c))
+
+
+# ---- plain fio output (analysis/report --fio-json) ----------------------------
+
+def fio_json_files(root, exclude=()):
+    """(the *.json files under root, recursively, sorted; the other files),
+    or ([root], []) when root is a file. Directories in `exclude` (the
+    report's own output) are not entered."""
+    if os.path.isfile(root):
+        return [root], []
+    if not os.path.isdir(root):
+        raise LoadError(root, "missing: no such file or directory")
+    skip = {os.path.realpath(x) for x in exclude}
+    files, other = [], []
+    for d, subs, names in os.walk(root):
+        subs[:] = sorted(s for s in subs if os.path.realpath(os.path.join(d, s)) not in skip)
+        for n in sorted(names):
+            (files if n.lower().endswith(".json") else other).append(os.path.join(d, n))
+    return files, other
+
+
+def _read_fio_doc(path, warnings):
+    """One file of plain fio output, parsed and judged as load_fio does;
+    fio's terse and normal output are named as such."""
+    text = read_text(path, FIO_JSON)
+    try:
+        doc = parse_json(path, text, FIO_JSON, warnings)
+    except LoadError:
+        why = fiojson.foreign_format(text)
+        if why:
+            raise LoadError(path, why)
+        raise
+    if isinstance(doc, dict) and isinstance(doc.get("jobs"), list):
+        for i, job in enumerate(doc["jobs"]):
+            if isinstance(job, dict) and "mixed" in job and \
+                    not any(isinstance(job.get(d), dict) for d in DDIRS):
+                raise LoadError(path, "jobs[%d] reports reads and writes only together "
+                                "(unified_rw_reporting): rerun fio without it" % i)
+    check_doc(path, doc)
+    return doc
+
+
+def load_fio_json(root, ignore_options=(), exclude=()):
+    """A ResultSet from fio's own JSON or json+ output: every *.json file
+    under `root` (or the file `root`). Cells come from the options fio
+    recorded (fiojson); what cannot be read from them is in
+    meta["fio_json"]. Every file must be good fio output: all the bad ones
+    are named, with their problem, and nothing is analysed."""
+    files, other = fio_json_files(root, exclude)
+    if not files:
+        raise LoadError(root, "no *.json files here (fio --output-format=json+ or json "
+                        "output expected)%s" % (
+                            "; found %d other file(s), e.g. %s" % (len(other), other[0])
+                            if other else ""))
+    warnings, docs, errors = [], [], []
+    for f in files:
+        try:
+            docs.append((f, _read_fio_doc(f, warnings)))
+        except LoadError as e:
+            errors.append(e)
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise LoadError(root, "%d of %d files are not good fio JSON output, so nothing "
+                        "was analysed:\n%s" % (len(errors), len(files),
+                                                "\n".join("  " + str(e) for e in errors)))
+    units, excluded, concurrent, defaults = [], [], [], {}
+    disks, filenames, versions, flagless = set(), set(), set(), set()
+    grouped = 0
+    for f, doc in docs:
+        rel = os.path.relpath(f, root) if f != root else os.path.basename(f)
+        versions.add(str(doc["fio version"]))
+        if (0,) < _version_tuple(doc["fio version"]) <= (3, 33):
+            flagless.add(str(doc["fio version"]))
+        for du in doc.get("disk_util") or []:
+            if isinstance(du, dict) and du.get("name"):
+                disks.add(str(du["name"]))
+        groups = fiojson.job_groups(doc)
+        gids = [doc["jobs"][a].get("groupid") for a, _ in groups]
+        for gi, (a, b) in enumerate(groups):
+            job = doc["jobs"][a]
+            where = "%s jobs[%s] (%s)" % (rel, a if a == b else "%d..%d" % (a, b),
+                                          job.get("jobname", "?"))
+            opts = fiojson.job_options(doc, job)
+            try:
+                base, dflt = fiojson.infer_cell(opts)
+            except fiojson.NotInferable as e:
+                excluded.append("%s: %s" % (where, e))
+                continue
+            n_entries = b - a + 1
+            if n_entries not in (1, base[4]):
+                excluded.append("%s: %d entries where numjobs=%d (neither one entry per "
+                                "job nor one group_reporting entry)" % (where, n_entries, base[4]))
+                continue
+            grouped += n_entries == 1 and base[4] > 1
+            for k in dflt:
+                defaults[k] = defaults.get(k, 0) + 1
+            if "filename" in opts:
+                filenames.add(opts["filename"])
+            cfg = fiojson.config_of(opts, ignore_options)
+            others = sum(g == gids[gi] for g in gids) - 1
+            cfg[fiojson.CONCURRENT] = str(others)
+            if others:
+                concurrent.append("%s ran alongside %d other job section(s) of its "
+                                  "reporting group %s" % (where, others, gids[gi]))
+            sub = {"fio version": doc["fio version"], "jobs": doc["jobs"][a:b + 1]}
+            run = parse_fio(f, sub, None, run_id="%s#%d" % (rel, a), need_bins=False)
+            t = doc.get("timestamp_ms", doc.get("timestamp", 0))
+            units.append((t if isinstance(t, (int, float)) else 0, rel, a, base, cfg, run, sub))
+    # runs without bins (plain json) take the kind the binned runs have, so
+    # that latencies compared between cells are of one kind
+    binned = {u[5].lat_kind for u in units if len(u[5].bin_count)}
+    plain_kind = next(iter(binned)) if len(binned) == 1 else "lat"
+    for i, u in enumerate(units):
+        if not len(u[5].bin_count) and u[5].lat_kind != plain_kind:
+            run = parse_fio(u[5].path, u[6], None, run_id=u[5].run_id, need_bins=False,
+                            plain_kind=plain_kind)
+            units[i] = u[:5] + (run, u[6])
+    if len(binned) > 1:
+        warnings.append("%s: latency bins of both kinds (lat and clat) in different "
+                        "cells: latency compared between them mixes the two" % root)
+    if not units:
+        raise LoadError(root, "no job's cell could be read from its options:\n%s"
+                        % "\n".join("  " + x for x in excluded))
+    factors = fiojson.factor_options([(u[3], u[4]) for u in units])
+    entries, reps = [], {}
+    for order, (_t, _rel, _a, base, cfg, run, _sub) in enumerate(sorted(units,
+                                                                          key=lambda u: u[:3])):
+        cell = (fiojson.arm_label(base[0], cfg, factors), None) + base[1:]
+        rep = reps[cell] = reps.get(cell, -1) + 1
+        run.cell, run.repeat, run.order = cell, rep, order
+        entries.append(Entry(run.run_id, cell, rep, order, "ok", None, run=run, round=rep))
+    _check_kinds(root, entries)
+    if len(versions) > 1:
+        warnings.append("%s: runs come from different fio versions: %s"
+                        % (root, ", ".join(sorted(versions))))
+    stamps = sorted(datetime.datetime.fromtimestamp(d["timestamp"], datetime.timezone.utc)
+                    .isoformat(timespec="seconds") for _, d in docs
+                    if isinstance(d.get("timestamp"), int) and not isinstance(d["timestamp"], bool))
+    meta = {"schema": META_SCHEMA, "name": os.path.basename(os.path.abspath(root)),
+            "emulated": None, "source": "fio-json", "hostname": None,
+            "fio_version": ", ".join(sorted(versions)),
+            "start": stamps[0] if stamps else None, "end": stamps[-1] if stamps else None,
+            "fio_json": {
+                "files": len(files), "other_files": other, "jobs": len(units),
+                "defaults": defaults, "factors": factors, "excluded": excluded,
+                "concurrent": concurrent, "group_reporting_entries": grouped,
+                "filenames": sorted(filenames), "disks": sorted(disks),
+                "flagless_versions": sorted(flagless), "plain_kind": plain_kind,
+                "ignored_options": sorted(ignore_options)}}
     return ResultSet(path=root, meta=meta, entries=entries, warnings=warnings)
+
+
+def _version_tuple(v):
+    """'fio-3.33' -> (3, 33); (0,) when it does not read."""
+    m = re.match(r"fio-(\d+)\.(\d+)", str(v))
+    return (int(m.group(1)), int(m.group(2))) if m else (0,)
 
 
 def first_rounds(rs, rounds):

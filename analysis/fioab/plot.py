@@ -106,7 +106,8 @@ def _tail_x(p):
 def latency(stats, pattern, bs, base, footer):
     """Per iodepth: percentile curve (x = 1/(1-p), log) and CDF from the
     pooled json+ bins, one line per arm."""
-    ss = [s for s in _groups(stats, pattern) if s.cell[3] == bs]
+    # plain fio json (not json+) has no bins: nothing to draw for those cells
+    ss = [s for s in _groups(stats, pattern) if s.cell[3] == bs and len(s.bin_count)]
     if not ss:
         return []
     qds = sorted({s.cell[4] for s in ss})
@@ -261,4 +262,106 @@ def drift(_data, label, cells, what, ylabel, base, footer):
     axes.flat[0].legend(fontsize=7)
     fig.suptitle("%s vs %s, every pair in run order: %s" % (cand, basearm, what), fontsize=9)
     fig.tight_layout(rect=(0, 0.04, 1, 0.95))
+    return _save(fig, base, footer)
+
+
+def hosts_metric_vs(hosts, pattern, metric, xkey, panel_key, base, footer, scale, ylabel):
+    """The hosts side by side: one column per host, one row per value of
+    panel_key (iodepth), `metric` (median, bootstrap CI) vs xkey, one line
+    per arm, the same colours and y range in every column of a row.
+    `hosts` is [(label, [CellStats])]."""
+    hs = [(lab, _groups(st, pattern)) for lab, st in hosts]
+    hs = [(lab, ss) for lab, ss in hs if ss]
+    if len(hs) < 2:
+        return []
+    panels = sorted({cell_dict(s.cell)[panel_key] for _, ss in hs for s in ss})
+    multi_nj = len({s.cell[5] for _, ss in hs for s in ss}) > 1
+    colors = _colors(_series_label(s.cell[0], s.cell[1], s.cell[5], multi_nj)
+                     for _, ss in hs for s in ss)
+    xs = sorted({cell_dict(s.cell)[xkey] for _, ss in hs for s in ss})
+    fig, axes = plt.subplots(len(panels), len(hs), figsize=(3.9 * len(hs) + 1.6,
+                                                            3.0 * len(panels) + 0.8),
+                             squeeze=False, sharey="row")
+    for i, pv in enumerate(panels):
+        for j, (lab, ss) in enumerate(hs):
+            ax = axes[i][j]
+            lines = {}
+            for s in ss:
+                c = cell_dict(s.cell)
+                if c[panel_key] == pv:
+                    name = _series_label(c["arm"], c["source"], c["numjobs"], multi_nj)
+                    lines.setdefault(name, []).append((c[xkey],) + _errs(s, metric, scale))
+            for name in sorted(lines):
+                pts = sorted(lines[name])
+                ax.errorbar([p[0] for p in pts], [p[1] for p in pts],
+                            yerr=[[p[2] for p in pts], [p[3] for p in pts]], marker="o",
+                            ms=4, capsize=3, color=colors[name], label=name)
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(xs)
+            ax.set_xticklabels([fmt_size(x) if xkey == "bs" else str(x) for x in xs],
+                               fontsize=8)
+            ax.minorticks_off()
+            ax.set_ylim(bottom=0)
+            ax.grid(alpha=0.3)
+            ax.set_title("%s\n%s, %s %s" % (lab, pattern, {"iodepth": "QD", "bs": "bs"}[panel_key],
+                                             fmt_size(pv) if panel_key == "bs" else pv),
+                         fontsize=9)
+            if i == len(panels) - 1:
+                ax.set_xlabel({"bs": "block size", "iodepth": "iodepth"}[xkey])
+            if j == 0:
+                ax.set_ylabel(ylabel)
+    handles = [plt.Line2D([], [], color=colors[n], marker="o", label=n) for n in sorted(colors)]
+    fig.legend(handles=handles, loc="upper right", fontsize=8)
+    fig.suptitle("%s by host (median, bootstrap 95%% CI; each host's own runs)"
+                 % METRICS[metric][0], fontsize=10)
+    fig.subplots_adjust(left=0.08, right=0.84, bottom=0.1 / len(panels) + 0.04,
+                        top=1 - 0.12 / len(panels) - 0.05, wspace=0.12, hspace=0.55)
+    return _save(fig, base, footer)
+
+
+def hosts_forest(effects, metric, labels, base, footer, title, min_effect):
+    """Each comparison that several hosts made, one row per comparison and
+    cell, one point (estimate and 95% CI) per host, side by side.
+    `effects` is {(comparison key, metric): {host label: Comparison}}."""
+    rows = [(k[0], v) for k, v in effects.items() if k[1] == metric and
+            any(not math.isnan(c.ratio) for c in v.values())]
+    if not rows:
+        return []
+    cyc = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    fig, ax = plt.subplots(figsize=(8.8, 2.0 + 0.25 * len(rows) * len(labels)))
+    band = 100 * min_effect
+    ax.axvspan(-band, band, color="0.9", zorder=0)
+    ax.axvline(0, color="0.5", lw=0.8, zorder=1)
+    step = 0.8 / len(labels)
+    ticks, names = [], []
+    for r, (key, per) in enumerate(rows):
+        y0 = len(rows) - 1 - r
+        ticks.append(y0)
+        names.append("%s vs %s  %s %s QD%d%s" % (
+            key[1] + ("/" + key[2] if key[2] else ""), key[0], key[3], fmt_size(key[4]),
+            key[5], "" if key[6] == 1 else " nj%d" % key[6]))
+        for j, lab in enumerate(labels):
+            c = per.get(lab)
+            if c is None or math.isnan(c.ratio):
+                continue
+            y = y0 + 0.4 - step * (j + 0.5)
+            mid = 100 * (c.ratio - 1)
+            # no 95% CI at this n: the estimate alone
+            lo, hi = (100 * (c.ci[0] - 1), 100 * (c.ci[1] - 1)) if c.ci else (mid, mid)
+            ax.errorbar(mid, y, xerr=[[mid - lo], [hi - mid]], fmt="o", ms=3.5, capsize=2,
+                        lw=1.1, color=cyc[j % len(cyc)], zorder=2,
+                        mfc="white" if c.verdict not in ("better", "worse", "same") else None)
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(names, fontsize=7)
+    ax.set_xlabel("change vs baseline (%%; linear to +-10%%, log beyond): each host's own "
+                  "estimate and 95%% CI\n(no bar: too few runs for one; open: no verdict; "
+                  "grey band: +-%g%%)" % band, fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.grid(axis="x", color="0.85", lw=0.5)
+    handles = [plt.Line2D([], [], color=cyc[j % len(cyc)], marker="o", ls="", label=lab)
+               for j, lab in enumerate(labels)]
+    ax.legend(handles=handles, fontsize=7, loc="best")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     return _save(fig, base, footer)

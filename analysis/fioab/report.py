@@ -3,6 +3,7 @@ import math
 import os
 
 from . import gnuplot, tables
+from .fiojson import CELL_OPTIONS, CONCURRENT, DEFAULTS, NOT_CONFIG
 from .load import CELL_KEYS, cell_dict, cell_label, fmt_size
 from . import ranktests as rt
 from .stats import CPU_METRICS, METRICS, cell_stats, metric_name
@@ -37,6 +38,13 @@ def default_baselines(stats):
 
 
 def machine_lines(meta):
+    if meta.get("source") == "fio-json":
+        return ["**Plain fio output** (`--fio-json`): fio's JSON records no machine, "
+                "kernel or device, so none is stated here, and whether the hardware "
+                "was emulated is not known.",
+                "fio: %s." % (meta.get("fio_version") or "?"),
+                "Runs: %s, %s .. %s (fio's timestamps)." % (
+                    meta.get("name"), meta.get("start", "?"), meta.get("end", "?"))]
     cpu = meta.get("cpu") or {}
     kern = meta.get("kernel") or {}
     dev = meta.get("device")
@@ -77,7 +85,7 @@ def _sentence(c, meta, measure):
     less = c.ratio < 1
     size = 1 - c.ratio if less else c.ratio - 1
     if c.ci is None:    # too few pairs for a 95% CI (with --alpha above 0.05)
-        ci_text = "(no 95% CI at n=%d)" % c.n_cand
+        ci_text = "(no 95%% CI at n=%d)" % c.n_cand
     else:
         lo, hi = c.ci
         ci = (1 - hi, 1 - lo) if less else (lo - 1, hi - 1)
@@ -254,14 +262,15 @@ _FIG = {}
 def _render(task):
     from . import plot
     name, args = task
-    data = _FIG["comps"] if name in ("heatmap", "forest", "drift") else _FIG["stats"]
+    data = _FIG["hosts"][name] if name.startswith("hosts_") else \
+        _FIG["comps"] if name in ("heatmap", "forest", "drift") else _FIG["stats"]
     return getattr(plot, name)(data, *args)
 
 
-def render_figures(stats, comps, tasks, jobs=1):
+def render_figures(stats, comps, tasks, jobs=1, hosts=None):
     """Draw the figure tasks, in `jobs` forked processes when jobs > 1 (the
     data reach the workers by fork, not by pickling)."""
-    _FIG.update(stats=stats, comps=comps)
+    _FIG.update(stats=stats, comps=comps, hosts=hosts)
     try:
         if jobs > 1 and len(tasks) > 1:
             import multiprocessing
@@ -368,10 +377,8 @@ def build(rs, out, baselines=None, min_effect=None, alpha=ALPHA,
         f.write(cells_md)
     with open(os.path.join(out, "comparisons.md"), "w") as f:
         f.write(comps_md or "No comparisons.\n")
-    footer = "%s | %s | kernel %s | %s | CIs: inverted exact rank tests (comparisons), bootstrap (cell medians)" % (
-        rs.meta.get("name"), rs.meta.get("fio_version", "fio ?"),
-        (rs.meta.get("kernel") or {}).get("release", "?"),
-        "EMULATED hardware" if rs.meta.get("emulated") else "not emulated")
+    footer = "%s | %s | CIs: inverted exact rank tests (comparisons), bootstrap (cell medians)" % (
+        rs.meta.get("name"), machine_footer(rs.meta))
     patterns = sorted({s.cell[2] for s in stats if s.n > 0})
     figures = []
     if plots:
@@ -428,6 +435,90 @@ def build(rs, out, baselines=None, min_effect=None, alpha=ALPHA,
 
 
 CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg"}
+
+
+def machine_footer(meta):
+    """fio, kernel and hardware in a few words, for figure footers."""
+    if meta.get("source") == "fio-json":
+        return "%s | plain fio JSON: machine not recorded" % (meta.get("fio_version") or "fio ?")
+    return "%s | kernel %s | %s" % (
+        meta.get("fio_version", "fio ?"), (meta.get("kernel") or {}).get("release", "?"),
+        "EMULATED hardware" if meta.get("emulated") else "not emulated")
+
+
+def _listed(items, most=12):
+    items = list(items)
+    more = len(items) - most
+    return items[:most] + (["... and %d more" % more] if more > 0 else [])
+
+
+def inference_lines(rs):
+    """What --fio-json read from fio's options, what took fio's defaults,
+    and what it could not infer."""
+    fj = rs.meta.get("fio_json") or {}
+    dflt = fj.get("defaults") or {}
+    factors = fj.get("factors") or {}
+    L = ["## Cells inferred from fio's options", "",
+         "- Read: %d `*.json` file(s) of fio's own output, %d job section(s) (the numjobs "
+         "clones of a section are one run, summed as in every report)." % (
+             fj.get("files", 0), fj.get("jobs", 0)),
+         "- Cell = arm x pattern x bs x iodepth x numjobs, from the options fio recorded "
+         "(its \"global options\", overlaid with each job's \"job options\"): arm = "
+         "`ioengine`, pattern = `rw`, bs = `bs` (one size; for a read-, write- or trim-only "
+         "pattern the entry of `bs=R,W,T` it uses), `iodepth`, `numjobs`.",
+         "- fio's own defaults where an option was not set (options.c): %s. Used here: %s." % (
+             ", ".join("%s=%s" % (k, DEFAULTS[k]) for k in CELL_OPTIONS),
+             ", ".join("%s in %d job(s)" % (k, n) for k, n in sorted(dflt.items()))
+             or "none"),
+         "- Repeats: runs with the same cell and the same other options are taken as "
+         "repeats, numbered in the order of fio's timestamps; fio does not record whether "
+         "runs were meant as repeats. Options that say how fio reports or logs (%s) never "
+         "separate runs%s." % (
+             ", ".join("`%s`" % o for o in sorted(NOT_CONFIG)[:6]) + ", ...",
+             "; ignored on request: %s" % ", ".join("`%s`" % o for o in fj["ignored_options"])
+             if fj.get("ignored_options") else "")]
+    if factors:
+        L.append("- Options that differ between otherwise equal runs, so they are part of "
+                 "the arm (distinct cells, never repeats): %s. If they should be repeats, "
+                 "rerun with `--ignore-option NAME`." % "; ".join(
+                     "`%s` (%s)" % ("concurrent jobs" if k == CONCURRENT else k, ", ".join(
+                         "unset" if v is None else (v or "set") for v in vs))
+                     for k, vs in factors.items()))
+    else:
+        L.append("- No option other than the cell's differs between runs of the same cell.")
+    if fj.get("group_reporting_entries"):
+        L.append("- %d run(s) are one `group_reporting` entry for numjobs > 1 (fio summed the "
+                 "jobs; their options are the first job's: if a reporting group held other "
+                 "job sections too, fio's JSON does not show them)." % fj["group_reporting_entries"])
+    for c in _listed(fj.get("concurrent") or []):
+        L.append("- Concurrent: %s (measured while the others ran)." % c)
+    no_bins = sum(1 for r in rs.runs if len(r.bin_count) == 0)
+    if no_bins:
+        L.append("- %d of %d runs are plain `json`, not `json+`: no latency bins, so no "
+                 "latency percentiles for them (fio's own percentiles are per job and "
+                 "direction and cannot be pooled exactly); their latency is fio's mean of "
+                 "`%s_ns`, the kind the json+ runs have (fio bins `clat` unless "
+                 "lat_percentiles=1; `lat` when there are none)." % (
+                     no_bins, len(rs.runs), fj.get("plain_kind", "lat")))
+    L += ["", "Not inferable from fio's JSON, so not stated or guessed:", "",
+          "- the machine and kernel, and whether the hardware was emulated;",
+          "- the device: fio records only its options (filename: %s) and, when it could "
+          "map the target to a disk, `disk_util` (%s);" % (
+              ", ".join("`%s`" % f for f in _listed(fj.get("filenames") or [], 4)) or "not set",
+              ", ".join("`%s`" % d for d in fj.get("disks") or []) or "none"),
+          "- whether runs of one cell were meant as repeats (see above), and system-wide "
+          "CPU (fio counts only its own threads)."]
+    if fj.get("flagless_versions"):
+        L.append("- options set without a value (time_based, group_reporting, stonewall): "
+                 "%s leaves them out of its JSON (3.41 records them)." % ", ".join(
+                     fj["flagless_versions"]))
+    if fj.get("excluded"):
+        L += ["", "Jobs not used (their cell cannot be read from their options):", ""]
+        L += ["- %s" % x for x in fj["excluded"]]
+    if fj.get("other_files"):
+        L += ["", "Files not read (not `*.json`): %s." % ", ".join(
+            "`%s`" % os.path.relpath(f, rs.path) for f in _listed(fj["other_files"]))]
+    return L + [""]
 
 
 def design_lines(comps, declared, measure, min_effect, alpha, correction):
@@ -527,6 +618,8 @@ def report_markdown(rs, stats, comps, unmatched, missing, baselines, min_effect,
         L += ["", "Failed or skipped runs:", ""]
         for s in failed:
             L.append("- %s: %s" % (cell_label(s.cell), "; ".join(s.reasons)))
+    if meta.get("source") == "fio-json":
+        L += [""] + inference_lines(rs)
     L += ["", "## Definitions", ""]
     L += design_lines(comps, declared, measure, min_effect, alpha, correction)
     L += ["- CPU time per I/O = sum over jobs of (usr_cpu + sys_cpu)/100 x job_runtime, "
@@ -577,4 +670,171 @@ def report_markdown(rs, stats, comps, unmatched, missing, baselines, min_effect,
             L += ["%s:" % title, "", "```", txt.rstrip("\n"), "```", ""]
     L += ["Files: `cells.csv`, `comparisons.csv`, `cells.md`, `comparisons.md`, "
           "`figures/`, `gnuplot/`, `ascii/`.", ""]
+    return "\n".join(L)
+
+
+# ---- several hosts --------------------------------------------------------------
+
+def build_hosts(sets, out, baselines=None, min_effect=None, alpha=ALPHA, correction="bh",
+                plots=True, ascii_plots=True, resamples=None, jobs=1):
+    """One report per host (OUT/hosts/LABEL/, each as build() writes it) and
+    the cross-host report OUT/report.md (see hosts.py for what is compared).
+    `sets` are ResultSets, the first the reference host."""
+    from . import hosts as H    # hosts imports this module (measure_of)
+    paths = [os.path.realpath(rs.path) for rs in sets]
+    for i, p in enumerate(paths):
+        if p in paths[:i]:
+            raise ValueError("%s is given twice: each result set is one host" % sets[i].path)
+    labels, notes = H.host_labels([(rs.path, rs.meta) for rs in sets])
+    if baselines:
+        known = set().union(*({e.cell[0] for e in rs.entries} for rs in sets))
+        for b in baselines:
+            if b not in known:
+                raise ValueError("baseline arm '%s' is in none of the result sets (arms: %s)"
+                                 % (b, ", ".join(sorted(known))))
+    os.makedirs(out, exist_ok=True)
+    hs = []
+    for lab, rs in zip(labels, sets):
+        arms = {e.cell[0] for e in rs.entries}
+        bl = None
+        if baselines:
+            bl = [b for b in baselines if b in arms]
+            for b in baselines:
+                if b not in arms:
+                    notes.append("`%s` has no runs of baseline arm `%s`" % (lab, b))
+        hout = os.path.join(out, "hosts", H.slug(lab))
+        made = build(rs, hout, baselines=bl, min_effect=min_effect, alpha=alpha,
+                     correction=correction, plots=plots, ascii_plots=ascii_plots,
+                     resamples=resamples, jobs=jobs)
+        hs.append(H.Host(lab, rs, made["stats"], made["comparisons"], hout))
+    me = H.cross_min_effect(hs, min_effect, min_effect_for)
+    levels, only, lnotes = H.level_comparisons(hs, me, alpha, correction)
+    effects = H.effect_table(hs, H.HOST_METRICS)
+    diffs, dnotes = H.effect_differences(hs, me, alpha, correction)
+    tables.write_csv(os.path.join(out, "hosts_cells.csv"),
+                     tables.host_cell_rows(hs, H.HOST_METRICS))
+    tables.write_csv(os.path.join(out, "hosts_levels.csv"), tables.comparison_rows(
+        levels, ("reference_host", "host") + CELL_KEYS))
+    tables.write_csv(os.path.join(out, "hosts_effects.csv"), tables.host_effect_rows(effects))
+    tables.write_csv(os.path.join(out, "hosts_effect_differences.csv"), tables.comparison_rows(
+        diffs, ("comparison", "reference_host", "host") + CELL_KEYS))
+    footer = "%d hosts: %s | each host's own runs; nothing pooled across hosts" % (
+        len(hs), ", ".join(labels))
+    figures = []
+    if plots:
+        fdir = os.path.join(out, "figures")
+        os.makedirs(fdir, exist_ok=True)
+        data = [(h.label, h.stats) for h in hs]
+        pats = sorted({s.cell[2] for h in hs for s in h.stats if s.n > 0})
+        tasks = []
+        for pat in pats:
+            if sum(any(s.cell[2] == pat and s.n for s in h.stats) for h in hs) < 2:
+                continue
+            for m, ylabel in (("cpu_ns_per_io", "CPU us per I/O"), ("iops", "kIOPS")):
+                tasks.append(("hosts_metric_vs", (pat, m, "bs", "iodepth", os.path.join(
+                    fdir, _fname("hosts", m, pat)), footer, 1e3, ylabel)))
+        for m in H.HOST_METRICS:
+            if any(k[1] == m for k in effects):
+                tasks.append(("hosts_forest", (m, labels, os.path.join(
+                    fdir, _fname("hosts_forest", m)), footer,
+                    "Each host's own comparisons: %s" % METRICS[m][0], me)))
+        figures = render_figures(None, None, tasks, jobs,
+                                 hosts={"hosts_metric_vs": data, "hosts_forest": effects}) \
+            if tasks else []
+    md = hosts_markdown(hs, levels, only, effects, diffs, notes + lnotes + dnotes, me, alpha,
+                        correction, figures, out)
+    with open(os.path.join(out, "report.md"), "w") as f:
+        f.write(md)
+    return {"hosts": hs, "levels": levels, "effects": effects, "differences": diffs,
+            "figures": figures, "report": os.path.join(out, "report.md")}
+
+
+def hosts_markdown(hs, levels, only, effects, diffs, notes, min_effect, alpha, correction,
+                   figures, out):
+    from . import hosts as H
+    ref = hs[0]
+    ms = sorted({h.measure for h in hs})
+    measure = ms[0] if len(ms) == 1 else "time"
+    L = ["# fio-dmabuf results across %d hosts" % len(hs), "",
+         "The host is a factor: each host's runs are analysed on their own (its full "
+         "report is linked below), and runs of different hosts are never pooled as "
+         "replicates. Reference host: `%s` (the first given)." % ref.label, ""]
+    rows = []
+    for h in hs:
+        m = h.rs.meta
+        key, why = H.machine_of(m) if m.get("source") != "fio-json" else (None, "plain fio JSON")
+        rows.append(["`%s`" % h.label, H.describe(m), "`%s`" % key if key else "(%s)" % why,
+                     "unknown" if m.get("emulated") is None else
+                     "**EMULATED**" if m.get("emulated") else "no",
+                     h.measure, "%d / %d" % (len(h.rs.runs), len(h.rs.entries)),
+                     sum(1 for s in h.stats if s.n), "`%s`" % h.rs.path,
+                     "[report](%s)" % os.path.relpath(os.path.join(h.out, "report.md"), out)])
+    L.append(tables.md_table(["host", "machine", "machine key", "emulated", "CPU counts", "ok runs",
+                              "cells", "result set", "report"], rows))
+    for n in notes:
+        L.append("- %s" % n)
+    if notes:
+        L.append("")
+    L += ["## Across hosts", "", "### Definitions", "",
+          "- Host: the hostname in meta.json plus its machine key (analysis/fioab/machine.py: "
+          "CPU model and count, device and firmware, kernel, series, IOMMU, measurement); "
+          "the label is the hostname (with the kernel or set name where two sets share "
+          "one). Plain fio JSON records neither: its directory name is the label.",
+          "- Levels: for each cell (arm x source x pattern x bs x iodepth x numjobs) with "
+          "ok runs on the reference host R and on host H: each host's median over its own "
+          "repeats with its bootstrap 95%% CI (as in its report), and H against R as two "
+          "independent samples: exact two-sided Mann-Whitney on the log per-run values of "
+          "H against those of R, the Hodges-Lehmann ratio H/R with the 95%% CI from "
+          "inverting that test; %s over the cells x hosts of each metric. Verdicts as in "
+          "each report, read for H against R: **same** (both one-sided tests at +-%g%% "
+          "reject), else better/worse (H lower/higher where lower is better), else "
+          "inconclusive." % (CORRECTION_NAMES[correction], 100 * min_effect),
+          "- Effects: each host's own comparisons (candidate arm vs baseline arm, from its "
+          "report, with its own CI and verdict) side by side. For a declared comparison "
+          "run in pairs on both hosts, the host difference of the effect: the per-pair "
+          "ratios candidate/baseline of H against those of R, the same unpaired test; the "
+          "estimate is H's effect over R's (a ratio of ratios, 1 = the same effect), "
+          "corrected the same way: **differs** / **same** (within +-%g%%) / inconclusive." %
+          (100 * min_effect),
+          "- Only what was measured the same way is compared: CPU metrics are not "
+          "compared between a host that counts instructions (QEMU icount) and one that "
+          "counts time, and IOPS and latency are descriptive where either host ran in "
+          "virtual time. Emulated and real hardware are compared as they are: the "
+          "difference then includes the emulation.", ""]
+    for metric in H.HOST_METRICS:
+        eff = tables.host_effects_markdown(hs, effects, diffs, metric, comp_label)
+        lev = tables.host_levels_markdown(hs, levels, metric, lambda c: cell_label(c, short=True))
+        if not (eff or lev):
+            continue
+        name = metric_name(metric, measure)
+        L += ["### %s" % (name[0].upper() + name[1:]), ""]
+        if eff:
+            cs = [c for c in diffs if c.metric == metric]
+            L += ["Effects by host (change vs baseline [95%% CI] and verdict, each host's "
+                  "own)%s:" % ("; host difference of the effect: %d differ, %d same, %d "
+                               "inconclusive, %d descriptive of %d" % (
+                                   sum(c.verdict == "differs" for c in cs),
+                                   sum(c.verdict == "same" for c in cs),
+                                   sum(c.verdict == "inconclusive" for c in cs),
+                                   sum(c.verdict == "descriptive" for c in cs), len(cs))
+                               if cs else ""), "", eff]
+        if lev:
+            cs = [c for c in levels if c.metric == metric]
+            L += ["Levels by host (median [bootstrap 95%% CI] (n); host vs %s: change [95%% "
+                  "CI] and verdict; %d better, %d worse, %d same, %d inconclusive, %d "
+                  "descriptive):" % (ref.label, *[sum(c.verdict == v for c in cs) for v in (
+                      "better", "worse", "same", "inconclusive", "descriptive")]), "", lev]
+    if only:
+        L += ["Cells without an ok run on the reference host (not compared across hosts): "
+              "%s%s." % (", ".join("%s on `%s`" % (cell_label(c, short=True), h)
+                                   for h, c in only[:20]),
+                         " and %d more" % (len(only) - 20) if len(only) > 20 else ""), ""]
+    if figures:
+        L += ["## Figures", ""]
+        for f in figures:
+            if f.endswith(".png"):
+                L += ["![%s](%s)" % (os.path.basename(f)[:-4], os.path.relpath(f, out)), ""]
+    L += ["Files: `hosts_cells.csv` (each host's cells), `hosts_levels.csv`, "
+          "`hosts_effects.csv`, `hosts_effect_differences.csv`, `figures/hosts_*`, and "
+          "each host's own report under `hosts/`.", ""]
     return "\n".join(L)

@@ -185,3 +185,94 @@ def comparisons_markdown(comps, metrics, label_of):
 
 
 CELL_COLUMNS = CELL_KEYS
+
+
+# ---- across hosts ---------------------------------------------------------------
+
+def host_cell_rows(hosts, metrics):
+    """Long rows: one per host, cell and metric (each host's own n, median
+    and bootstrap CI)."""
+    rows = []
+    for h in hosts:
+        for s in h.stats:
+            for m in metrics:
+                r = {"host": h.label}
+                r.update(cell_dict(s.cell))
+                r["source"] = r["source"] or ""
+                r.update(metric=m, n=s.n, median=s.median[m],
+                         ci_lo=s.ci[m][0] if s.ci[m] else "",
+                         ci_hi=s.ci[m][1] if s.ci[m] else "")
+                rows.append(r)
+    return rows
+
+
+def host_effect_rows(effects):
+    """Long rows of each host's own comparisons side by side."""
+    rows = []
+    for (key, metric), per in effects.items():
+        for host, c in per.items():
+            r = {"host": host}
+            r.update(comparison_rows([c], ("baseline_arm",) + CELL_KEYS)[0])
+            rows.append(r)
+    return rows
+
+
+def _median_ci(metric, s):
+    if s is None or s.n == 0:
+        return "-"
+    v = show(metric, s.median[metric])
+    if not v:
+        return "-"
+    return v + (" [%s]" % show_ci(metric, s.ci[metric]) if s.ci[metric] else "") + \
+        " (n=%d)" % s.n
+
+
+def host_levels_markdown(hosts, levels, metric, label_of):
+    """One row per cell that the reference host and another host both ran:
+    each host's median [CI] (n), then each host against the reference."""
+    ref = hosts[0]
+    by = {(c.key[1], c.key[2:]): c for c in levels if c.metric == metric}
+    cells = sorted({k[1] for k in by}, key=lambda c: tuple(
+        (0, v) if isinstance(v, int) else (1, v or "") for v in c))
+    if not cells:
+        return ""
+    stats = {h.label: {s.cell: s for s in h.stats} for h in hosts}
+    header = ["cell"] + ["%s%s" % (h.label, " (reference)" if h is ref else "")
+                         for h in hosts] + \
+        ["%s / %s [95%% CI]" % (h.label, ref.label) for h in hosts[1:]]
+    rows = []
+    for cell in cells:
+        row = [label_of(cell)] + [_median_ci(metric, stats[h.label].get(cell)) for h in hosts]
+        for h in hosts[1:]:
+            c = by.get((h.label, cell))
+            row.append("%s %s" % (change_text(c), VERDICT_MARK[c.verdict]) if c else "-")
+        rows.append(row)
+    return md_table(header, rows, ["---"] + ["--:"] * (len(header) - 1))
+
+
+def host_effects_markdown(hosts, effects, diffs, metric, label_of):
+    """One row per comparison and cell that several hosts made: each host's
+    change [CI] and verdict, then (paired comparisons) how each host's
+    effect compares with the reference host's."""
+    ref = hosts[0]
+    rows_in = [(k[0], v) for k, v in effects.items() if k[1] == metric]
+    if not rows_in:
+        return ""
+    dby = {}
+    for c in diffs:
+        if c.metric == metric:
+            label, _r, host = c.key[:3]
+            dby[(label, host, c.key[3:])] = c
+    header = ["comparison, cell"] + [h.label for h in hosts] + \
+        ["effect on %s / on %s [95%% CI]" % (h.label, ref.label) for h in hosts[1:]]
+    rows = []
+    for key, per in rows_in:
+        row = [label_of(key)]
+        for h in hosts:
+            c = per.get(h.label)
+            row.append("%s %s" % (change_text(c), VERDICT_MARK[c.verdict]) if c else "-")
+        for h in hosts[1:]:
+            d = dby.get(("%s:%s" % (key[1], key[0]), h.label, key[1:]))
+            row.append("%s %s" % (change_text(d), d.verdict) if d else "-")
+        rows.append(row)
+    return md_table(header, rows, ["---"] + ["--:"] * (len(header) - 1))

@@ -171,3 +171,16 @@ def test_headline_without_a_ci_at_alpha_0_1():
     assert c.verdict == "better" and c.ci is None
     lines = headline([c], [], ["libaio"], 0.05)
     assert any("io_uring" in l and "no 95% CI at n=3 vs 4" in l for l in lines), lines
+
+
+def test_sentence_without_a_ci():
+    """A declared comparison with no 95% CI (too few pairs) is put in words
+    with that said, not a formatting error."""
+    from fioab.report import _sentence
+    from fioab.verdict import compare_values, finish
+    c = compare_values("cpu_ns_per_io", ("mem", "dmabuf-direct", "udmabuf", "randread", 4096, 1, 1),
+                       "mem", "dmabuf-direct", [100, 101, 102], [80, 81, 82], True, 0.02)
+    finish([c], alpha=0.3)
+    assert c.ci is None
+    s = _sentence(c, {"iommu": "off"}, "time")
+    assert "(no 95% CI at n=3)" in s and "`dmabuf-direct`/udmabuf" in s

@@ -30,31 +30,60 @@ def classify(line):
     return None
 
 
+_HUNG = re.compile(r"INFO: task (\S+) blocked for more than (\d+) seconds")
+
+
 def parse_kmsg(raw):
-    """The text of each /dev/kmsg record (continuation lines dropped)."""
+    """(seconds since boot, text) of each /dev/kmsg record (continuation
+    lines dropped)."""
     out = []
     for rec in raw.splitlines():
         if rec.startswith(" ") or ";" not in rec:
             continue
-        out.append(rec.split(";", 1)[1])
+        head, text = rec.split(";", 1)
+        fields = head.split(",")
+        try:
+            t = int(fields[2]) / 1e6
+        except (IndexError, ValueError):
+            t = None
+        out.append((t, text))
     return out
 
 
-def findings(lines):
-    """[{'kind', 'line'}] for the lines that report a kernel problem; a
-    'cut here' marker counts once with the line that follows it."""
+def findings(records):
+    """[{'kind', 'line', 'time'}] for the records (text, or (time, text))
+    that report a kernel problem; a 'cut here' marker counts once with the
+    line that follows it. A hung task also gets 'task' and 'blocked_for'."""
+    recs = [r if isinstance(r, tuple) else (None, r) for r in records]
     out = []
-    for i, line in enumerate(lines):
+    for i, (t, line) in enumerate(recs):
         kind = classify(line)
         if not kind:
             continue
-        if "cut here" in line and i + 1 < len(lines):
-            nxt = classify(lines[i + 1])
-            if nxt:
+        if "cut here" in line and i + 1 < len(recs):
+            if classify(recs[i + 1][1]):
                 continue  # the next line names it better
-            line = f"{line} {lines[i + 1]}"
-        out.append({"kind": kind, "line": line.strip()})
+            line = f"{line} {recs[i + 1][1]}"
+        f = {"kind": kind, "line": line.strip(), "time": t}
+        m = _HUNG.search(line)
+        if kind == "hung-task" and m:
+            f.update(task=m.group(1), blocked_for=int(m.group(2)))
+        out.append(f)
     return out
+
+
+def blocked_during(finding, spans):
+    """The case during which a hung task blocked: the last of spans (name,
+    start, end), in seconds since boot, that started before the report's
+    time less the time the task had been blocked. None when it cannot say."""
+    if finding.get("time") is None or "blocked_for" not in finding:
+        return None
+    since = finding["time"] - finding["blocked_for"]
+    owner = None
+    for name, start, _end in spans:
+        if start <= since:
+            owner = name
+    return owner
 
 
 class Kmsg:

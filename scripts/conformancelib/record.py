@@ -110,6 +110,22 @@ def judge(rec, findings, dmabufs_before, dmabufs_after):
     return rec
 
 
+def amend(rec, finding, reported_during):
+    """An earlier case's record once the kernel reports a task that
+    blocked during it (a hung task is reported 20 s or more after it
+    blocked, often while a later case runs)."""
+    rec = dict(rec, kernel_log=rec.get("kernel_log", []) + [finding["line"]])
+    what = f"kernel {finding['kind']} (reported during {reported_during}): {finding['line']}"
+    if rec["result"] == "known-defect" and finding["kind"] == "hung-task":
+        rec["reason"] += f"; {what}"
+    elif rec["result"] == "fail":
+        rec["reason"] += f"; and {what}"
+    else:
+        rec["reason"] = f"{what}; the case said: {rec['reason']}"
+        rec["result"] = "fail"
+    return rec
+
+
 def unfinished(case, why, console_tail):
     """The record of a case during which the machine died or hung."""
     return {"name": case["name"], "group": case["group"], "boot": case["boot"],

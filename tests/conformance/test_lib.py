@@ -106,10 +106,26 @@ def test_kernel_log_findings():
            "3,104,9,-;INFO: task iou-wrk-1:77 blocked for more than 20 seconds.\n"
            "4,105,9,-;WARNING: possible circular locking dependency detected\n"
            "3,106,9,-;BUG: sleeping function called from invalid context at m.c:1\n")
-    lines = kl.parse_kmsg(raw)
-    assert len(lines) == 7
-    kinds = [f["kind"] for f in kl.findings(lines)]
-    assert kinds == ["WARNING", "KASAN", "hung-task", "lockdep", "sleep-in-atomic"]
+    recs = kl.parse_kmsg(raw)
+    assert len(recs) == 7 and recs[0] == (5e-6, "nvme nvme0: resetting controller")
+    found = kl.findings(recs)
+    assert [f["kind"] for f in found] == ["WARNING", "KASAN", "hung-task", "lockdep",
+                                          "sleep-in-atomic"]
+    assert (found[2]["task"], found[2]["blocked_for"]) == ("iou-wrk-1:77", 20)
+    assert kl.findings(["BUG: KASAN: x"])[0]["time"] is None
+
+
+def test_hung_task_blamed_on_the_case_it_blocked_in():
+    spans = [("life-fork", 100.0, 112.0), ("life-two", 112.5, 118.0), ("reg-x", 118.2, 119.0)]
+    f = {"kind": "hung-task", "line": "", "time": 131.0, "blocked_for": 20}
+    assert kl.blocked_during(f, spans) == "life-fork"      # blocked since 111.0
+    f["time"] = 133.0                                      # blocked since 113.0
+    assert kl.blocked_during(f, spans) == "life-two"
+    f["time"] = 139.0                                      # blocked since 119.0
+    assert kl.blocked_during(f, spans) == "reg-x"
+    f["time"] = 110.0                                      # before every case
+    assert kl.blocked_during(f, spans) is None
+    assert kl.blocked_during({"kind": "hung-task", "line": "", "time": None}, spans) is None
 
 
 def test_report_leads_with_findings():
@@ -123,3 +139,13 @@ def test_report_leads_with_findings():
     md = rp.markdown(doc)
     assert md.index("Findings for the series") < md.index("Every case")
     assert "**Emulated machine**" in md
+
+
+def test_amend_blames_the_earlier_case():
+    hung = {"kind": "hung-task", "line": "INFO: task kworker/1:26:266 blocked for more than 20 seconds."}
+    ok = rc.from_run(CASE, "PASS fine\n", 0, 1.0)
+    r = rc.amend(ok, hung, "reg-next")
+    assert r["result"] == "fail" and "reported during reg-next" in r["reason"]
+    known = rc.from_run(CASE, "KNOWN-DEFECT v3-x: stuck\n", 3, 1.0)
+    r = rc.amend(known, hung, "reg-next")
+    assert r["result"] == "known-defect" and r["kernel_log"] == [hung["line"]]

@@ -78,3 +78,22 @@ t_tmpdir() {
 	# fio leaves verify state files in the working directory
 	cd "$T_TMP" || exit 1
 }
+
+# t_series_kernel: the scripts/vm options of a guest kernel with the io_uring
+# dma-buf series, into T_SERIES_VM_ARGS: FIO_DMABUF_KERNEL_IMAGE (a bzImage),
+# else FIO_DMABUF_KERNEL_PATCHES or the first ~/.cache/fio-dmabuf/patches/
+# io_uring-dmabuf* directory (applied by scripts/vm --kernel-patches; patches
+# never go into this repository). Returns 1 when there is none; then
+# T_SERIES_HOWTO says how to give one.
+T_SERIES_HOWTO="set FIO_DMABUF_KERNEL_PATCHES=DIR (the series, e.g. from b4 am) or FIO_DMABUF_KERNEL_IMAGE=bzImage"
+t_series_kernel() {
+	local patches=${FIO_DMABUF_KERNEL_PATCHES:-$(ls -d "$HOME"/.cache/fio-dmabuf/patches/io_uring-dmabuf* 2>/dev/null | head -n 1)}
+	T_SERIES_VM_ARGS=()
+	if [ -n "${FIO_DMABUF_KERNEL_IMAGE:-}" ]; then
+		T_SERIES_VM_ARGS=(--kernel-image "$FIO_DMABUF_KERNEL_IMAGE")
+	elif [ -n "$patches" ] && [ -d "$patches" ]; then
+		T_SERIES_VM_ARGS=(--kernel-patches "$patches")
+	else
+		return 1
+	fi
+}

@@ -508,10 +508,9 @@ int conf_dmabuf_find(unsigned long ino, long *count, int *attached)
 int conf_dmabuf_wait(unsigned long ino, int want, int timeout_ms)
 {
 	uint64_t end = conf_now_ns() + (uint64_t)timeout_ms * 1000000;
-	int r;
 
 	for (;;) {
-		r = conf_dmabuf_find(ino, NULL, NULL);
+		int r = conf_dmabuf_find(ino, NULL, NULL);
 		if (r == want || r < 0 || conf_now_ns() > end)
 			return r;
 		usleep(20000);
@@ -521,10 +520,9 @@ int conf_dmabuf_wait(unsigned long ino, int want, int timeout_ms)
 long conf_dmabuf_count_wait(long want, int timeout_ms)
 {
 	uint64_t end = conf_now_ns() + (uint64_t)timeout_ms * 1000000;
-	long n;
 
 	for (;;) {
-		n = conf_dmabuf_count(NULL);
+		long n = conf_dmabuf_count(NULL);
 		if (n == want || n < 0 || conf_now_ns() > end)
 			return n;
 		usleep(20000);
@@ -755,10 +753,10 @@ int conf_rw_retry(struct io_uring *ring, int op, int fd, unsigned int slot,
 		  uint64_t buf_off, unsigned int len, uint64_t dev_off)
 {
 	unsigned int tries = 0;
-	int ret;
 
 	for (;;) {
-		ret = conf_rw(ring, op, fd, slot, buf_off, len, dev_off);
+		int ret = conf_rw(ring, op, fd, slot, buf_off, len, dev_off);
+
 		if (ret != -EAGAIN || tries++ == CONF_EAGAIN_MAX)
 			return ret;
 		conf_eagains++;
@@ -993,11 +991,11 @@ void conf_conc_check(const struct conf_conc_job *jobs, unsigned int n, const voi
 		     const struct conf_dev *d)
 {
 	unsigned int i, r;
-	long at;
 
 	for (i = 0; i < n; i++) {
 		const struct conf_conc_job *j = &jobs[i];
 		const char *w = (const char *)cpu + j->buf_w;
+		long at;
 		char *got;
 
 		if (j->err)
@@ -1016,4 +1014,20 @@ void conf_conc_check(const struct conf_conc_job *jobs, unsigned int n, const voi
 		}
 		free(got);
 	}
+}
+
+static void drop_page_cache(const struct conf_dev *d)
+{
+	if (d->fd >= 0 && ioctl(d->fd, BLKFLSBUF, 0))
+		conf_observe("blkflsbuf", "%s: %s", d->path, strerror(errno));
+}
+
+void conf_no_page_cache(void)
+{
+	int ret = system("udevadm settle --timeout=10 >/dev/null 2>&1");
+
+	(void)ret;	/* no udev, or it did not settle: flush anyway */
+	drop_page_cache(&conf.dev);
+	drop_page_cache(&conf.dev2);
+	drop_page_cache(&conf.dev4k);
 }

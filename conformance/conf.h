@@ -332,4 +332,16 @@ void *conf_conc_run(void *job);
 void conf_conc_check(const struct conf_conc_job *jobs, unsigned int n, const void *cpu,
 		     const struct conf_dev *d);
 
+/*
+ * Let udev finish probing the devices and drop their page cache
+ * (BLKFLSBUF on each). udev watches block devices: when a writer closes
+ * one, it re-reads the device with buffered I/O, and while a case holds
+ * the device open those pages stay cached. A WRITE_FIXED over cached
+ * pages (or a READ_FIXED over dirty ones) then gets -EAGAIN at the inline
+ * issue and goes to io-wq, which on v3 imports the map a second time: the
+ * reissue-reimport leak, at random (io-page-cache tests it on purpose).
+ * Cases not about that call this after their setup.
+ */
+void conf_no_page_cache(void);
+
 #endif /* FIO_DMABUF_CONF_H */

@@ -40,7 +40,7 @@ help:
 	@echo "  make                 build engine/dmabuf.so and build/dmabuf-probe (installs packages, fetches and builds fio on first use)"
 	@echo "  make deps            install the Debian packages in scripts/debian-packages (as root)"
 	@echo "  make test            build, then run every test group (tests/run); ends with a summary line"
-	@echo "  make test-GROUP      one group: test-engine, test-probe, test-cuda, test-analysis, test-matrix, test-vm, test-dmabuf"
+	@echo "  make test-GROUP      one group: test-engine, test-probe, test-cuda, test-analysis, test-matrix, test-remote, test-ci-def, test-vm, test-dmabuf, test-conformance"
 	@echo "  make mutants         apply each deliberate defect in tests/mutants/run to a scratch copy; fail if a test group misses one (MUTANTS=\"NAME...\")"
 	@echo "  make bench           the default matrix on DEVICE=/dev/nvmeXnY, else in the test VM (emulated), then its report"
 	@echo "                       (BENCH_MATRIX=jobs/matrix/default.ini, BENCH_OUT=results/scratch/bench-DATE,"
